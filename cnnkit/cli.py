@@ -1,0 +1,45 @@
+"""``cnnkit``: the kit's command line. Each subcommand lives in its own module."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> (module with add_arguments(parser) and run(args) -> int, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "stubs": ("cnnkit.stubgen", "regenerate the student stubs in exercises/ from solutions/"),
+    "grade": ("cnnkit.grade", "grade a submission (or a class of them) and write reports"),
+    "compare": ("cnnkit.compare", "train and compare the plain net and the CNNs on MNIST"),
+    "course": ("cnnkit.course", "write the nbgrader course (notebooks) from the solutions"),
+    "release": ("cnnkit.release", "write the student release: stubs, public graders, notebooks"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cnnkit", description="CNN exercise kit: grade, compare, build the course.")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue  # a command not built yet
+            raise
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(sub)
+        sub.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    return int(args.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

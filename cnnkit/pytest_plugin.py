@@ -1,0 +1,277 @@
+"""The pytest side of grading: points, exercises, visibility, the ``sub`` fixture, reports.
+
+``graders/conftest.py`` loads this plugin. Conventions, each declared once:
+
+* a grader file ``graders/test_<module>.py`` (public) or ``graders/hidden/test_<module>.py``
+  (hidden) grades exercise ``<module>``: the file's place gives exercise and visibility;
+* every grader test carries ``@pytest.mark.points(n)``;
+* ``sub`` is the student's module (a ``Submission`` proxy running in a sandbox worker);
+  ``ref`` is the reference solution (hidden tests only: students do not have it).
+
+``pytest graders [--submission DIR] [--public-only] [-m ex2_conv2d]`` prints a points table
+at the end; ``--cnnkit-report FILE`` also writes it as JSON.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+from cnnkit import paths, spec
+from cnnkit.feedback import describe_failure, status_of
+from cnnkit.sandbox import Sandbox, SandboxConfig
+from cnnkit.submission import Submission
+
+settings.register_profile(
+    "grading",  # what students and the autograder run: same examples every run, no deadline
+    derandomize=True,
+    deadline=None,
+    max_examples=25,
+    database=None,
+    print_blob=False,
+    report_multiple_bugs=False,
+    suppress_health_check=list(HealthCheck),
+    phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),  # no "explain": it names grader lines
+)
+settings.register_profile(
+    "thorough",  # for instructors checking the graders: many random examples
+    parent=settings.get_profile("grading"),
+    derandomize=False,
+    max_examples=300,
+)
+settings.load_profile(os.environ.get("CNNKIT_HYPOTHESIS_PROFILE", "grading"))
+
+
+@dataclass
+class TestResult:
+    name: str
+    exercise: str
+    visibility: str  # "public" or "hidden"
+    max_score: float
+    score: float = 0.0
+    status: str = "not run"
+    feedback: str = ""
+
+
+def exercise_of(path: Path) -> str | None:
+    """``.../test_ex2_conv2d.py`` -> ``ex2_conv2d`` when that is a known exercise."""
+    stem = path.stem
+    module = stem[len("test_"):] if stem.startswith("test_") else stem
+    return module if module in spec.BY_MODULE else None
+
+
+def visibility_of(path: Path) -> str:
+    return "hidden" if "hidden" in path.parts else "public"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("cnnkit", "CNN exercise kit grading")
+    group.addoption("--submission", default=None, help="folder with the student's exercise modules (default: exercises/)")
+    group.addoption("--cnnkit-report", default=None, help="write the points report as JSON to this file")
+    group.addoption("--public-only", action="store_true", help="run only the public grader tests")
+    group.addoption("--timeout-scale", type=float, default=1.0, help="multiply every time limit (slow machines)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "points(n): the points a grader test is worth")
+    config.addinivalue_line("markers", "public: a grader test students have")
+    config.addinivalue_line("markers", "hidden: a grader test only instructors have")
+    for exercise in spec.EXERCISES:
+        config.addinivalue_line("markers", f"{exercise.module}: grader tests of {exercise.title}")
+    config.pluginmanager.register(GradingSession(config), "cnnkit-grading")
+
+
+class GradingSession:
+    """Collects one result per grader test and writes the points table / JSON report."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.results: dict[str, TestResult] = {}
+        self.sandboxes: dict[str, Sandbox] = {}
+        submission = config.getoption("submission") or os.environ.get("CNNKIT_SUBMISSION")
+        self.submission_dir = Path(submission).resolve() if submission else paths.EXERCISES_DIR
+
+    # -- collection ---------------------------------------------------------------------------
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        kept, dropped = [], []
+        for item in items:
+            module = exercise_of(Path(str(item.path)))
+            if module is None:
+                kept.append(item)
+                continue
+            visibility = visibility_of(Path(str(item.path)))
+            marker = item.get_closest_marker("points")
+            if marker is None or not marker.args:
+                raise pytest.UsageError(f"grader test {item.nodeid} has no @pytest.mark.points(n)")
+            item.add_marker(module)
+            item.add_marker(visibility)
+            if visibility == "hidden" and config.getoption("public_only"):
+                dropped.append(item)
+                continue
+            kept.append(item)
+            self.results[item.nodeid] = TestResult(
+                name=item.name, exercise=module, visibility=visibility, max_score=float(marker.args[0])
+            )
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
+
+    # -- running ------------------------------------------------------------------------------
+    def sandbox_for(self, module: str) -> Sandbox:
+        if module not in self.sandboxes:
+            denied = [paths.SOLUTIONS_DIR, paths.HIDDEN_GRADERS_DIR, paths.ROOT / "tests"]
+            report = self.config.getoption("cnnkit_report")
+            if report:
+                denied.append(Path(report).resolve())
+            config = SandboxConfig(
+                submission_dir=self.submission_dir,
+                denied_roots=[path for path in denied if path != self.submission_dir],
+                timeout_scale=self.config.getoption("timeout_scale"),
+            )
+            self.sandboxes[module] = Sandbox(module, config)
+        return self.sandboxes[module]
+
+    def close_sandbox(self, module: str) -> None:
+        sandbox = self.sandboxes.pop(module, None)
+        if sandbox is not None:
+            sandbox.close()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        result = self.results.get(item.nodeid)
+        if result is not None and result.exercise in self.sandboxes:
+            self.sandboxes[result.exercise].begin_test()
+        yield
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        outcome = yield
+        report = outcome.get_result()
+        result = self.results.get(item.nodeid)
+        if result is None:
+            return
+        if call.when == "call" or (call.when == "setup" and report.failed) or (report.skipped and call.when == "setup"):
+            if report.passed:
+                result.status, result.score, result.feedback = "passed", result.max_score, ""
+            elif report.skipped:
+                result.status, result.score = "skipped", 0.0
+                result.feedback = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "skipped"
+            elif call.excinfo is not None:
+                result.status = status_of(call.excinfo.value)
+                result.score = 0.0
+                result.feedback = describe_failure(call.excinfo.value, result.exercise)
+                if result.status == "error" and result.exercise in self.sandboxes:
+                    tail = self.sandboxes[result.exercise].output_tail(300).strip()
+                    if tail:
+                        result.feedback += f"\n  your code printed (last lines): {tail[-300:]}"
+
+    # -- reporting ------------------------------------------------------------------------------
+    def apply_exercise_rules(self) -> None:
+        """A forbidden call anywhere in an exercise zeroes the whole exercise."""
+        forbidden = {r.exercise for r in self.results.values() if r.status == "forbidden"}
+        for result in self.results.values():
+            if result.exercise in forbidden and result.score:
+                result.score = 0.0
+                result.feedback = (result.feedback + "\n" if result.feedback else "") + (
+                    "scored 0: this exercise called a forbidden API in another test "
+                    f"({spec.exercise(result.exercise).forbidden_why})"
+                )
+
+    def report(self) -> dict[str, Any]:
+        self.apply_exercise_rules()
+        exercises = []
+        for exercise in spec.EXERCISES:
+            tests = [r for r in self.results.values() if r.exercise == exercise.module]
+            if not tests:
+                continue
+            exercises.append(
+                {
+                    "name": exercise.title,
+                    "module": exercise.module,
+                    "score": sum(t.score for t in tests),
+                    "max_score": sum(t.max_score for t in tests),
+                    "tests": [
+                        {key: value for key, value in asdict(t).items() if key != "exercise"} for t in tests
+                    ],
+                }
+            )
+        return {
+            "score": sum(e["score"] for e in exercises),
+            "max_score": sum(e["max_score"] for e in exercises),
+            "submission": str(self.submission_dir),
+            "exercises": exercises,
+        }
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        for module in list(self.sandboxes):
+            self.close_sandbox(module)
+        if not self.results:
+            return
+        path = self.config.getoption("cnnkit_report")
+        if path:
+            Path(path).write_text(json.dumps(self.report(), indent=2))
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.results:
+            return
+        report = self.report()
+        write = terminalreporter.write_line
+        terminalreporter.section("cnnkit points")
+        write(f"submission: {report['submission']}")
+        for exercise in report["exercises"]:
+            passed = sum(t["status"] == "passed" for t in exercise["tests"])
+            write(
+                f"  {exercise['module']:<18} {passed:>3}/{len(exercise['tests']):<3} tests  "
+                f"{exercise['score']:>5g} / {exercise['max_score']:<5g} points"
+            )
+        write(f"  {'TOTAL':<18} {'':>11} {report['score']:>5g} / {report['max_score']:<5g} points")
+
+
+def _session(request: pytest.FixtureRequest) -> GradingSession:
+    return request.config.pluginmanager.get_plugin("cnnkit-grading")
+
+
+@pytest.fixture(scope="module")
+def sub(request: pytest.FixtureRequest):
+    """The student's module for this grader file's exercise, running in a sandbox worker."""
+    module = exercise_of(Path(str(request.path)))
+    if module is None:
+        raise pytest.UsageError(f"{request.path} is not named test_<exercise module>.py")
+    session = _session(request)
+    yield Submission(module, session.sandbox_for(module))
+    session.close_sandbox(module)
+
+
+@pytest.fixture(scope="module")
+def ref(request: pytest.FixtureRequest):
+    """The reference solution of this grader file's exercise (trusted, runs in-process)."""
+    module = exercise_of(Path(str(request.path)))
+    return load_reference(module)
+
+
+def load_reference(module: str) -> Any:
+    """Import ``solutions/<module>.py`` under a private name (its siblings importable too)."""
+    name = f"cnnkit_reference_{module}"
+    if name in sys.modules:
+        return sys.modules[name]
+    path = paths.SOLUTIONS_DIR / f"{module}.py"
+    if not path.exists():
+        pytest.skip(f"the reference solutions are not here ({paths.SOLUTIONS_DIR})")
+    sys.path.insert(0, str(paths.SOLUTIONS_DIR))
+    try:
+        loaded_spec = importlib.util.spec_from_file_location(name, path)
+        loaded = importlib.util.module_from_spec(loaded_spec)
+        sys.modules[name] = loaded
+        loaded_spec.loader.exec_module(loaded)
+    finally:
+        sys.path.remove(str(paths.SOLUTIONS_DIR))
+    return loaded

@@ -1,0 +1,112 @@
+"""Operations the worker performs on a student module.
+
+Each operation is trusted kit code that runs *in the worker*: it calls into the student's
+module while ``detector`` (the forbidden-API detector, a ``TorchFunctionMode``) is active, and
+returns ``(value, extra)``: the value to check and a dict of extra facts (e.g. which inputs the
+student modified in place). Graders invoke them through ``Submission.op(name, ...)``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from cnnkit.sandbox.wire import GeneratorSeed
+
+Operation = Callable[..., tuple[Any, dict[str, Any]]]
+OPS: dict[str, Operation] = {}
+
+
+def op(function: Operation) -> Operation:
+    """Register ``function`` as an operation under its own name."""
+    OPS[function.__name__] = function
+    return function
+
+
+def materialize(value: Any) -> Any:
+    """Turn wire placeholders (``GeneratorSeed``) into the objects the student expects."""
+    if isinstance(value, GeneratorSeed):
+        return torch.Generator().manual_seed(value.seed)
+    if isinstance(value, (list, tuple)):
+        return type(value)(materialize(item) for item in value)
+    if isinstance(value, dict):
+        return {key: materialize(item) for key, item in value.items()}
+    return value
+
+
+def _argument_names(function: Callable, args: tuple, kwargs: dict) -> dict[str, Any]:
+    """Map every argument to the name it has in the student's signature (fallback: arg0...)."""
+    try:
+        bound = inspect.signature(function).bind_partial(*args, **kwargs)
+        return dict(bound.arguments)
+    except (TypeError, ValueError):
+        named = {f"arg{index}": value for index, value in enumerate(args)}
+        named.update(kwargs)
+        return named
+
+
+def _snapshot(arguments: dict[str, Any]) -> dict[str, torch.Tensor]:
+    return {name: value.detach().clone() for name, value in arguments.items() if isinstance(value, torch.Tensor)}
+
+
+def _mutated(arguments: dict[str, Any], before: dict[str, torch.Tensor]) -> list[str]:
+    changed = []
+    for name, original in before.items():
+        now = arguments[name]
+        same = now.shape == original.shape and torch.equal(
+            torch.nan_to_num(now.detach(), nan=0.0), torch.nan_to_num(original, nan=0.0)
+        )
+        if not same:
+            changed.append(name)
+    return changed
+
+
+def _student_function(student: Any, name: str) -> Callable:
+    function = getattr(student, name, None)
+    if function is None:
+        raise AttributeError(f"{student.__name__}.py defines no {name!r}")
+    return function
+
+
+@op
+def call(student: Any, detector: Any, name: str, *args: Any, **kwargs: Any) -> tuple[Any, dict]:
+    """``student.name(*args, **kwargs)``; extra ``mutated``: the tensor arguments it changed in place."""
+    function = _student_function(student, name)
+    args, kwargs = materialize(args), materialize(kwargs)
+    arguments = _argument_names(function, args, kwargs)
+    before = _snapshot(arguments)
+    with detector:
+        value = function(*args, **kwargs)
+    return value, {"mutated": _mutated(arguments, before)}
+
+
+@op
+def call_with_grad(
+    student: Any, detector: Any, name: str, grad_output: torch.Tensor, *args: Any, **kwargs: Any
+) -> tuple[Any, dict]:
+    """Run ``student.name`` forward, then backward with ``grad_output``.
+
+    Tensor arguments that arrive with ``requires_grad=True`` get gradients. Extra ``grads``: a
+    dict argument-name -> gradient (None when none reached it); ``grad_error``: why no backward
+    pass was possible (the output is not a tensor attached to the inputs' graph).
+    """
+    function = _student_function(student, name)
+    args, kwargs = materialize(args), materialize(kwargs)
+    arguments = _argument_names(function, args, kwargs)
+    with detector:
+        value = function(*args, **kwargs)
+        if not isinstance(value, torch.Tensor) or not value.requires_grad:
+            return value, {"grads": {}, "grad_error": "the output is not connected to the inputs by autograd "
+                           "(did you use .detach(), .item(), .numpy() or torch.tensor(...) on intermediate values?)"}
+        if value.shape != grad_output.shape:
+            return value, {"grads": {}, "grad_error": f"output shape {tuple(value.shape)} is wrong"}
+        value.backward(grad_output)
+    grads = {
+        name: (tensor.grad.detach().clone() if tensor.grad is not None else None)
+        for name, tensor in arguments.items()
+        if isinstance(tensor, torch.Tensor) and tensor.requires_grad
+    }
+    return value.detach(), {"grads": grads}

@@ -1,0 +1,222 @@
+"""The worker process: imports one student module and runs requested operations on it.
+
+It is forked from a server that has already imported torch, so starting one is cheap. Before
+any student code runs it: redirects stdout/stderr to a capped capture file, caps memory and
+file size, restricts ``sys.path`` to the submission copy, and installs an audit hook that
+refuses to open the grader's secret folders or start processes. Everything here is a
+deterrent for course work, not a security boundary for the internet.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import os
+import pickle
+import resource
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.overrides import TorchFunctionMode
+
+from cnnkit import spec
+from cnnkit.sandbox import wire
+
+# Imported here so that the forkserver preloads them: ops used while grading models.
+import cnnkit.sandbox.ops  # noqa: F401  (registers the operations)
+
+
+@dataclass
+class WorkerConfig:
+    """What the trusted side tells a new worker."""
+
+    submission_dir: str  # a private copy of the student's files
+    module: str  # the exercise module this worker serves
+    capture_path: str  # where stdout/stderr go
+    denied_roots: list[str] = field(default_factory=list)  # paths the student may not read
+    memory_limit_bytes: int = 4 << 30  # address space allowed on top of torch's own
+    output_limit_bytes: int = 1 << 20  # captured output kept; the rest is counted and dropped
+    threads: int = 1
+
+
+class ForbiddenAPIError(RuntimeError):
+    """Raised inside student code when it calls a forbidden torch API."""
+
+
+class ForbiddenDetector(TorchFunctionMode):
+    """Records (and refuses) every torch function call whose name the exercise forbids."""
+
+    def __init__(self, module: str) -> None:
+        super().__init__()
+        self.module = module
+        self.calls: list[str] = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        name = getattr(func, "__name__", "") or str(func)
+        if spec.is_forbidden(self.module, name):
+            qualified = f"{getattr(func, '__module__', None) or 'torch'}.{name}".replace("torch._C._nn", "torch.nn.functional")
+            self.calls.append(qualified)
+            raise ForbiddenAPIError(f"{qualified} is forbidden in {self.module}")
+        return func(*args, **(kwargs or {}))
+
+
+class _CappedStream(io.TextIOBase):
+    """A text stream that writes to the capture file until ``limit`` bytes, then only counts."""
+
+    def __init__(self, target: io.BufferedWriter, limit: int) -> None:
+        self.target = target
+        self.limit = limit
+        self.written = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        data = str(text).encode("utf-8", "replace")
+        room = self.limit - self.written
+        if room > 0:
+            self.target.write(data[:room])
+            self.target.flush()
+        self.written += len(data)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+_state: dict[str, Any] = {"module": None, "load_error": None}
+
+
+def _denied(path: Any, roots: list[str]) -> bool:
+    try:
+        text = os.fsdecode(path) if not isinstance(path, int) else ""
+    except TypeError:
+        return False
+    if not text:
+        return False
+    resolved = os.path.realpath(text)
+    return any(resolved == root or resolved.startswith(root + os.sep) for root in roots)
+
+
+def _install_audit_hook(denied_roots: list[str]) -> None:
+    roots = [os.path.realpath(root) for root in denied_roots]
+    blocked_events = {
+        "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
+        "subprocess.Popen", "pty.spawn", "socket.connect", "socket.bind", "ctypes.dlopen",
+        "os.kill", "os.killpg", "signal.pthread_kill",
+    }  # fmt: skip
+    own_pid = os.getpid()
+
+    def hook(event: str, args: tuple) -> None:
+        if event in ("open", "os.listdir", "os.scandir") and args and _denied(args[0], roots):
+            raise PermissionError(f"the grader's files are not readable from student code: {args[0]}")
+        if event in blocked_events:
+            if event == "os.kill" and args and args[0] in (own_pid, 0):
+                return
+            raise PermissionError(f"{event} is not allowed in student code")
+
+    sys.addaudithook(hook)
+
+
+def _setup(config: WorkerConfig) -> None:
+    capture = open(config.capture_path, "ab", buffering=0)  # noqa: SIM115 (lives as long as the worker)
+    os.dup2(capture.fileno(), 1)
+    os.dup2(capture.fileno(), 2)
+    sys.stdout = _CappedStream(capture, config.output_limit_bytes)  # type: ignore[assignment]
+    sys.stderr = sys.stdout
+    sys.stdin = io.StringIO("")
+    vm_now = _vm_size()
+    limit = vm_now + config.memory_limit_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (16 << 20, 16 << 20))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    torch.set_num_threads(config.threads)
+    os.chdir(config.submission_dir)
+    sys.path[:] = [config.submission_dir] + [p for p in sys.path if "site-packages" in p or p.startswith(sys.base_prefix)]
+    sys.path[:] = [p for p in sys.path if not any(p == r or p.startswith(r + os.sep) for r in config.denied_roots)]
+    sys.dont_write_bytecode = True
+    _install_audit_hook(config.denied_roots)
+
+
+def _vm_size() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _error_reply(exc: BaseException, kind: str) -> dict:
+    frames = traceback.extract_tb(exc.__traceback__)
+    student_frames = [
+        f for f in frames if "cnnkit" not in f.filename and not f.filename.startswith("<frozen") and "importlib" not in f.filename
+    ]
+    text = "".join(traceback.format_list(student_frames[-6:]))
+    return {
+        "ok": False,
+        "kind": kind,
+        "type": type(exc).__name__,
+        "message": str(exc)[:2000],
+        "traceback": text[-4000:],
+    }
+
+
+def load_student_module(config: WorkerConfig) -> Any:
+    """Import the exercise module once; later calls reuse it (or its import error)."""
+    if _state["module"] is None and _state["load_error"] is None:
+        try:
+            _state["module"] = importlib.import_module(config.module)
+        except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
+            _state["load_error"] = exc
+    if _state["load_error"] is not None:
+        raise _LoadFailed(_state["load_error"])
+    return _state["module"]
+
+
+class _LoadFailed(Exception):
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
+def handle(request: dict, config: WorkerConfig) -> dict:
+    """Run one request ``{"op": name, "args": [...], "kwargs": {...}}`` and build the reply."""
+    from cnnkit.sandbox.ops import OPS
+
+    try:
+        student = load_student_module(config)
+    except _LoadFailed as failure:
+        return _error_reply(failure.original, "import")
+    operation = OPS[request["op"]]
+    detector = ForbiddenDetector(config.module)
+    try:
+        value, extra = operation(student, detector, *request.get("args", ()), **request.get("kwargs", {}))
+    except BaseException as exc:  # noqa: BLE001 - the student may raise SystemExit too
+        if detector.calls:
+            return {"ok": False, "kind": "forbidden", "calls": sorted(set(detector.calls))}
+        return _error_reply(exc, "call")
+    if detector.calls:
+        return {"ok": False, "kind": "forbidden", "calls": sorted(set(detector.calls))}
+    return {"ok": True, "value": wire.encode(value), **{key: wire.encode(item) for key, item in extra.items()}}
+
+
+def serve(connection: Any, config: WorkerConfig) -> None:
+    """Worker main loop: answer requests until the trusted side closes the connection."""
+    _setup(config)
+    connection.send_bytes(wire.dumps_reply({"ok": True, "ready": True}))
+    while True:
+        try:
+            data = connection.recv_bytes()
+        except EOFError:
+            break
+        request = pickle.loads(data)
+        reply = handle(request, config)
+        try:
+            payload = wire.dumps_reply(reply)
+        except BaseException as exc:  # noqa: BLE001
+            payload = wire.dumps_reply(_error_reply(exc, "call"))
+        connection.send_bytes(payload)
+    os._exit(0)

@@ -1,0 +1,104 @@
+"""The curriculum, declared once: every exercise, its title and the torch APIs it may not call.
+
+Everything else (stub headers, the runtime forbidden-call detector, the static source scan,
+reports, notebooks) reads this module; nothing repeats these facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: a module in ``exercises/`` and ``solutions/`` and a grader in ``graders/``."""
+
+    module: str  # e.g. "ex2_conv2d": file name (without .py) in exercises/ and solutions/
+    title: str
+    functions: tuple[str, ...]  # the public names the student writes
+    # Substrings of torch function names the student may not call while their code runs
+    # (matched against ``func.__name__`` seen by a TorchFunctionMode, and against
+    # attribute names reached from ``torch`` in the source).
+    forbidden: tuple[str, ...] = ()
+    forbidden_why: str = ""
+    call_timeout: float = 10.0  # seconds one call into student code may take
+    depends_on: tuple[str, ...] = field(default=())  # exercise modules this one imports
+
+    @property
+    def number(self) -> int:
+        return int(self.module.split("_", 1)[0][2:])
+
+
+EXERCISES: tuple[Exercise, ...] = (
+    Exercise("ex1_output_size", "Convolution output size", ("conv_output_size",)),
+    Exercise(
+        "ex2_conv2d",
+        "2-D convolution (cross-correlation)",
+        ("conv2d",),
+        forbidden=("conv", "convolution"),
+        forbidden_why="the exercise is to write the convolution yourself; "
+        "F.unfold, Tensor.unfold, einsum, matmul and loops are allowed",
+    ),
+    Exercise(
+        "ex3_pooling",
+        "Max and average pooling",
+        ("max_pool2d", "avg_pool2d"),
+        forbidden=("pool",),
+        forbidden_why="the exercise is to write pooling yourself; F.pad, unfold, amax and mean are allowed",
+    ),
+    Exercise(
+        "ex4_activations",
+        "Activation functions",
+        ("relu", "sigmoid", "tanh"),
+        forbidden=("relu", "sigmoid", "tanh", "expit", "hardtanh", "threshold"),
+        forbidden_why="the exercise is to write the activations from exp, where, clamp and arithmetic",
+    ),
+    Exercise(
+        "ex5_dropout",
+        "Inverted dropout",
+        ("dropout",),
+        forbidden=("dropout",),
+        forbidden_why="the exercise is to build the dropout mask yourself (torch.rand or torch.bernoulli are fine)",
+    ),
+    Exercise(
+        "ex6_softmax",
+        "Softmax and cross-entropy",
+        ("softmax", "cross_entropy"),
+        forbidden=("softmax", "cross_entropy", "nll_loss", "softmin"),
+        forbidden_why="the exercise is to write a stable softmax and log-sum-exp yourself",
+    ),
+    Exercise(
+        "ex7_models",
+        "A plain net and two CNNs",
+        ("PlainNN", "MNIST_CNN", "SmallCNN", "count_parameters"),
+    ),
+    Exercise(
+        "ex8_training",
+        "The training loop",
+        ("train_model", "evaluate_model"),
+        call_timeout=60.0,
+    ),
+    Exercise(
+        "ex9_mnist",
+        "The MNIST comparison",
+        ("compare_models",),
+        call_timeout=300.0,
+        depends_on=("ex7_models", "ex8_training"),
+    ),
+)
+
+BY_MODULE: dict[str, Exercise] = {ex.module: ex for ex in EXERCISES}
+
+
+def exercise(module: str) -> Exercise:
+    """The exercise whose module is ``module`` (KeyError with the known names otherwise)."""
+    try:
+        return BY_MODULE[module]
+    except KeyError:
+        raise KeyError(f"unknown exercise {module!r}; known: {', '.join(BY_MODULE)}") from None
+
+
+def is_forbidden(module: str, torch_name: str) -> bool:
+    """Whether calling a torch function named ``torch_name`` is forbidden in ``module``."""
+    name = torch_name.lower()
+    return any(pattern in name for pattern in BY_MODULE[module].forbidden)

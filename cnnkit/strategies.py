@@ -1,0 +1,124 @@
+"""Hypothesis strategies for the graders: draw shapes and hyper-parameters first, then values.
+
+Values come from a seeded ``torch.Generator`` (the seed is drawn by Hypothesis, so it shrinks
+to 0 and replays exactly). Every case prints as its shapes and settings, never as tensors, so
+Hypothesis's "smallest failing example" is readable feedback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from hypothesis import strategies as st
+
+IntOrPair = int | tuple[int, int]
+
+
+def tensor(shape: tuple[int, ...], seed: int, dtype: torch.dtype = torch.float64, contiguous: bool = True,
+           scale: float = 1.0) -> torch.Tensor:
+    """Standard-normal values of ``shape`` from ``seed``; ``contiguous=False`` gives a strided view."""
+    generator = torch.Generator().manual_seed(seed)
+    if contiguous or len(shape) < 2:
+        return torch.randn(shape, generator=generator, dtype=dtype) * scale
+    # Same values, non-contiguous memory: build the transposed layout and transpose it back.
+    swapped = shape[:-2] + (shape[-1], shape[-2])
+    return (torch.randn(swapped, generator=generator, dtype=dtype) * scale).transpose(-1, -2)
+
+
+def pair(value: IntOrPair) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else value
+
+
+def _int_or_pair(first: int, second: int, as_pair: bool) -> IntOrPair:
+    return (first, second) if as_pair or first != second else first
+
+
+def seeds() -> st.SearchStrategy[int]:
+    return st.integers(min_value=0, max_value=2**31 - 1)
+
+
+@dataclass(frozen=True)
+class WindowCase:
+    """A batch of images and a sliding-window setting (convolution or pooling)."""
+
+    batch: int
+    channels: int
+    height: int
+    width: int
+    kernel: IntOrPair
+    stride: IntOrPair | None
+    padding: IntOrPair
+    seed: int
+    contiguous: bool = True
+    out_channels: int = 0  # convolution only
+    bias: bool = False  # convolution only
+
+    def __repr__(self) -> str:
+        parts = [f"x {(self.batch, self.channels, self.height, self.width)}"]
+        if self.out_channels:
+            kh, kw = pair(self.kernel)
+            parts.append(f"weight {(self.out_channels, self.channels, kh, kw)}")
+            parts.append("bias" if self.bias else "bias=None")
+        else:
+            parts.append(f"kernel_size={self.kernel}")
+        parts.append(f"stride={self.stride}")
+        parts.append(f"padding={self.padding}")
+        if not self.contiguous:
+            parts.append("non-contiguous x")
+        return ", ".join(parts)
+
+    def _repr_pretty_(self, printer, cycle) -> None:  # what Hypothesis prints in "Falsifying example"
+        printer.text(repr(self))
+
+    @property
+    def x_shape(self) -> tuple[int, int, int, int]:
+        return (self.batch, self.channels, self.height, self.width)
+
+    def x(self, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+        return tensor(self.x_shape, self.seed, dtype, self.contiguous)
+
+    def weight(self, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+        kh, kw = pair(self.kernel)
+        return tensor((self.out_channels, self.channels, kh, kw), self.seed + 1, dtype)
+
+    def bias_tensor(self, dtype: torch.dtype = torch.float64) -> torch.Tensor | None:
+        return tensor((self.out_channels,), self.seed + 2, dtype) if self.bias else None
+
+
+@st.composite
+def window_cases(draw: st.DrawFn, *, conv: bool, max_side: int = 9, max_padding_ratio: float = 1.0,
+                 allow_none_stride: bool = False) -> WindowCase:
+    """Shapes first (batch, channels, kernel, stride, padding, input size), then a value seed.
+
+    Covers batch 1, non-square inputs and kernels, stride below and above the kernel size,
+    padding, int and pair arguments. ``max_padding_ratio=0.5`` keeps padding <= kernel/2
+    (PyTorch's rule for pooling).
+    """
+    batch = draw(st.integers(1, 3))
+    channels = draw(st.integers(1, 3))
+    kh = draw(st.integers(1, 4))
+    kw = draw(st.integers(1, 4))
+    sh = draw(st.integers(1, 3))
+    sw = draw(st.integers(1, 3))
+    ph = draw(st.integers(0, int(kh * max_padding_ratio)))
+    pw = draw(st.integers(0, int(kw * max_padding_ratio)))
+    as_pair = draw(st.booleans())
+    height = draw(st.integers(max(1, kh - 2 * ph), max_side))
+    width = draw(st.integers(max(1, kw - 2 * pw), max_side))
+    stride: IntOrPair | None = _int_or_pair(sh, sw, as_pair)
+    if allow_none_stride and draw(st.booleans()):
+        stride = None
+    return WindowCase(
+        batch=batch,
+        channels=channels,
+        height=height,
+        width=width,
+        kernel=_int_or_pair(kh, kw, as_pair),
+        stride=stride,
+        padding=_int_or_pair(ph, pw, as_pair),
+        seed=draw(seeds()),
+        contiguous=draw(st.booleans()),
+        out_channels=draw(st.integers(1, 4)) if conv else 0,
+        bias=draw(st.booleans()) if conv else False,
+    )

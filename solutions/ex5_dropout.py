@@ -1,0 +1,58 @@
+"""Exercise 5: (inverted) dropout.
+
+During training, dropout zeroes each activation independently with probability ``p``, so the
+network cannot rely on any single unit. The kept activations are **scaled up by 1 / (1 - p)
+during training**, so that the expected value of every output equals its input:
+
+    E[out] = (1 - p) * x / (1 - p) = x
+
+Because the scaling already happens in training, **evaluation needs nothing**: in eval mode
+dropout is the identity. (Some texts, the article this kit follows among them, describe the
+older convention of scaling the weights by (1 - p) at inference. PyTorch's ``nn.Dropout`` and
+``F.dropout`` do not: they scale by 1 / (1 - p) in training and pass inputs through unchanged
+in eval. Write PyTorch's behaviour.)
+
+Edge cases: p = 0 keeps everything (out equals x); p = 1 drops everything and must return
+zeros, not NaN (1 / (1 - 1) would divide by zero). Never modify ``x`` in place: return a new
+tensor (or ``x`` itself only when nothing changes).
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def dropout(
+    x: torch.Tensor, p: float = 0.5, training: bool = True, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Inverted dropout, like ``F.dropout(x, p, training)``.
+
+    Args:
+        x: input of any shape.
+        p: probability of zeroing each element, 0 <= p <= 1.
+        training: when False, return ``x`` unchanged.
+        generator: a ``torch.Generator`` for the random mask, or None for torch's default
+            generator. Pass it on to ``torch.rand`` / ``torch.bernoulli`` so that a fixed
+            generator gives a reproducible mask.
+
+    Returns:
+        Tensor of ``x``'s shape and dtype: each element is 0 (probability p) or
+        ``x / (1 - p)`` (probability 1 - p).
+
+    Raises:
+        ValueError: if p is outside [0, 1].
+
+    Hint:
+        ``torch.rand(x.shape, generator=generator, dtype=x.dtype, device=x.device) >= p`` is
+        True with probability 1 - p.
+    """
+    ### BEGIN SOLUTION
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return torch.zeros_like(x)
+    keep = torch.rand(x.shape, generator=generator, dtype=x.dtype, device=x.device) >= p
+    return x * keep / (1.0 - p)
+    ### END SOLUTION

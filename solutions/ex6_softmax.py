@@ -1,0 +1,56 @@
+"""Exercise 6: softmax and cross-entropy, numerically stable.
+
+A classifier's last layer outputs one unnormalised score ("logit") per class. Softmax turns a
+vector of logits z into probabilities:
+
+    softmax(z)_k = exp(z_k) / sum_j exp(z_j)
+
+Softmax does not change when the same constant is added to every logit, so subtract the
+largest logit first: then every exponent is <= 0, nothing overflows, and logits of 1e4 work.
+
+Cross-entropy is the training loss for classification: the mean over the batch of the negative
+log-probability given to the correct class. Taking ``log(softmax(z))`` directly underflows
+(a probability of 1e-50 is 0 in float32 and log(0) = -inf), so use the log-sum-exp identity:
+
+    -log softmax(z)_t = logsumexp(z) - z_t,    logsumexp(z) = m + log(sum_j exp(z_j - m)),  m = max_j z_j
+
+``torch.nn.functional.cross_entropy`` (and ``nn.CrossEntropyLoss``) take raw logits, exactly
+like yours: never apply softmax before them.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def softmax(logits: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    """Softmax along ``dim``; any shape -> same shape, entries in [0, 1] summing to 1 along ``dim``.
+
+    Hint: ``logits.amax(dim=dim, keepdim=True)`` gives the per-slice maximum to subtract.
+    """
+    ### BEGIN SOLUTION
+    shifted = logits - logits.amax(dim=dim, keepdim=True)
+    exps = torch.exp(shifted)
+    return exps / exps.sum(dim=dim, keepdim=True)
+    ### END SOLUTION
+
+
+def cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy of a batch, like ``F.cross_entropy(logits, targets)``.
+
+    Args:
+        logits: raw scores, shape (N, C).
+        targets: correct class of each row, shape (N,), integers in [0, C).
+
+    Returns:
+        A 0-dimensional tensor: ``mean_n( logsumexp(logits[n]) - logits[n, targets[n]] )``.
+        Differentiable with respect to ``logits``.
+
+    Hint: ``logits.gather(1, targets.unsqueeze(1))`` picks each row's target logit.
+    """
+    ### BEGIN SOLUTION
+    top = logits.amax(dim=1, keepdim=True)
+    log_sum_exp = top.squeeze(1) + torch.log(torch.exp(logits - top).sum(dim=1))
+    target_logits = logits.gather(1, targets.long().unsqueeze(1)).squeeze(1)
+    return (log_sum_exp - target_logits).mean()
+    ### END SOLUTION

@@ -1,0 +1,92 @@
+"""Exercise 8: the training loop and the evaluation loop.
+
+One training step: zero the gradients left by the previous step, run the model on a batch,
+compute the loss, back-propagate, let the optimizer update the weights. PyTorch *accumulates*
+gradients in ``.grad``, so forgetting ``optimizer.zero_grad()`` silently adds every old
+gradient to the new one.
+
+Modes matter: ``model.train()`` turns dropout on (and batch-norm's batch statistics);
+``model.eval()`` turns them off. Evaluate in eval mode and inside ``torch.no_grad()``, which
+also saves the memory autograd would keep for a backward pass that never comes. Put the model
+back in train mode at the start of every training epoch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import torch
+from torch import nn
+
+Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
+
+
+def _device_of(model: nn.Module, device: torch.device | str | None) -> torch.device:
+    """``device`` if given, else the device of the model's first parameter (CPU if none)."""
+    if device is not None:
+        return torch.device(device)
+    first = next(model.parameters(), None)
+    return first.device if first is not None else torch.device("cpu")
+
+
+def train_model(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    loader: Batches,
+    num_epochs: int,
+    criterion: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    device: torch.device | str | None = None,
+) -> list[float]:
+    """Train ``model`` for ``num_epochs`` passes over ``loader``.
+
+    Args:
+        model: maps a batch of inputs to (N, C) logits.
+        optimizer: already holds ``model``'s parameters.
+        loader: yields ``(inputs, targets)`` batches; iterated once per epoch.
+        num_epochs: number of passes, at least 1.
+        criterion: loss ``criterion(logits, targets) -> scalar tensor`` (the batch mean);
+            None means ``nn.CrossEntropyLoss()``.
+        device: where to run; None means the device the model's parameters are on.
+
+    Returns:
+        One float per epoch: the mean training loss over the epoch's *samples*, i.e. each
+        batch's loss weighted by its batch size (this matters when the last batch is smaller).
+    """
+    ### BEGIN SOLUTION
+    criterion = nn.CrossEntropyLoss() if criterion is None else criterion
+    device = _device_of(model, device)
+    model.to(device)
+    epoch_losses: list[float] = []
+    for _ in range(num_epochs):
+        model.train()
+        loss_sum, seen = 0.0, 0
+        for inputs, targets in loader:
+            inputs, targets = inputs.to(device), targets.to(device)
+            optimizer.zero_grad()
+            loss = criterion(model(inputs), targets)
+            loss.backward()
+            optimizer.step()
+            loss_sum += loss.item() * inputs.shape[0]
+            seen += inputs.shape[0]
+        epoch_losses.append(loss_sum / max(seen, 1))
+    return epoch_losses
+    ### END SOLUTION
+
+
+def evaluate_model(model: nn.Module, loader: Batches, device: torch.device | str | None = None) -> float:
+    """Accuracy of ``model`` on ``loader`` in percent (0.0 to 100.0), in eval mode without gradients.
+
+    A prediction is the index of the largest logit (``argmax`` over dim 1).
+    """
+    ### BEGIN SOLUTION
+    device = _device_of(model, device)
+    model.eval()
+    correct, seen = 0, 0
+    with torch.no_grad():
+        for inputs, targets in loader:
+            inputs, targets = inputs.to(device), targets.to(device)
+            predictions = model(inputs).argmax(dim=1)
+            correct += (predictions == targets).sum().item()
+            seen += targets.shape[0]
+    return 100.0 * correct / max(seen, 1)
+    ### END SOLUTION

@@ -1,0 +1,49 @@
+"""Fixtures for the kit's own tests: grade the reference and the stubs once per session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cnnkit import paths
+from cnnkit.grading import run_graders
+
+TESTS_DIR = Path(__file__).parent
+MUTANTS_DIR = TESTS_DIR / "mutants"
+ALTERNATIVES_DIR = TESTS_DIR / "alternatives"
+
+
+def build_submission(target: Path, overrides: dict[str, str], base: Path = paths.SOLUTIONS_DIR) -> Path:
+    """A submission folder: the reference modules, with ``overrides[module]`` appended to each module.
+
+    Appending works because a later ``def`` of the same name replaces the earlier one, so an
+    override file only holds the functions it changes.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    for path in base.glob("*.py"):
+        shutil.copy2(path, target / path.name)
+    for module, source in overrides.items():
+        with open(target / f"{module}.py", "a") as handle:
+            handle.write("\n\n# --- override ---\n" + source)
+    return target
+
+
+def variant_files(folder: Path) -> list[Path]:
+    """Mutant or alternative files: ``<exercise module>__<what>.py``."""
+    return sorted(path for path in folder.glob("*__*.py"))
+
+
+def module_of(variant: Path) -> str:
+    return variant.stem.split("__", 1)[0]
+
+
+@pytest.fixture(scope="session")
+def reference_report() -> dict:
+    return run_graders(paths.SOLUTIONS_DIR)
+
+
+@pytest.fixture(scope="session")
+def stub_report() -> dict:
+    return run_graders(paths.EXERCISES_DIR)

@@ -1,0 +1,93 @@
+"""The graders are tested: reference = full marks, stubs = 0, every mutant caught, alternatives kept.
+
+Mutants (``tests/mutants/<module>__<mistake>.py``) and alternative correct implementations
+(``tests/alternatives/<module>__<approach>.py``) hold only the functions they change; they are
+appended to a copy of the reference solutions (see ``build_submission``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import ALTERNATIVES_DIR, MUTANTS_DIR, build_submission, module_of, variant_files
+
+from cnnkit import spec
+from cnnkit.grading import run_graders, scores_by_exercise
+
+MUTANTS = variant_files(MUTANTS_DIR)
+ALTERNATIVES = variant_files(ALTERNATIVES_DIR)
+NUMERIC_EXERCISES = ["ex1_output_size", "ex2_conv2d", "ex3_pooling", "ex4_activations", "ex5_dropout", "ex6_softmax"]
+
+
+def _not_passed(report: dict, module: str | None = None) -> list[str]:
+    return [
+        f"{e['module']}::{t['name']} [{t['status']}] {t['feedback'][:400]}"
+        for e in report["exercises"]
+        if module in (None, e["module"])
+        for t in e["tests"]
+        if t["status"] != "passed"
+    ]
+
+
+def dependents(module: str) -> list[str]:
+    return [e.module for e in spec.EXERCISES if module in e.depends_on]
+
+
+def test_reference_gets_full_marks(reference_report):
+    assert _not_passed(reference_report) == []
+    assert reference_report["score"] == reference_report["max_score"] > 0
+    assert [e["module"] for e in reference_report["exercises"]] == [e.module for e in spec.EXERCISES]
+
+
+def test_every_exercise_has_hidden_tests(reference_report):
+    for exercise in reference_report["exercises"]:
+        visibilities = {t["visibility"] for t in exercise["tests"]}
+        assert visibilities == {"public", "hidden"}, exercise["module"]
+
+
+def test_stubs_get_zero_and_every_test_is_reported(stub_report, reference_report):
+    assert stub_report["score"] == 0
+    assert stub_report["max_score"] == reference_report["max_score"]
+    for exercise in stub_report["exercises"]:
+        for test in exercise["tests"]:
+            assert test["status"] in {"failed", "error"}, (exercise["module"], test)
+            assert test["feedback"], (exercise["module"], test["name"])
+
+
+def test_stub_feedback_says_not_implemented(stub_report):
+    conv = next(e for e in stub_report["exercises"] if e["module"] == "ex2_conv2d")
+    assert all("not implemented yet" in t["feedback"] for t in conv["tests"])
+
+
+def test_mutant_library_is_large_and_covers_every_exercise_but_the_last():
+    assert len(MUTANTS) >= 25
+    covered = {module_of(path) for path in MUTANTS}
+    assert set(NUMERIC_EXERCISES + ["ex7_models", "ex8_training"]) <= covered
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda path: path.stem)
+def test_mutant_loses_points_on_its_own_exercise_only(mutant: Path, tmp_path: Path):
+    module = module_of(mutant)
+    submission = build_submission(tmp_path / "submission", {module: mutant.read_text()})
+    graded = [module] + dependents(module)
+    report = run_graders(submission, exercises=graded)
+    scores = scores_by_exercise(report)
+    score, max_score = scores[module]
+    assert score < max_score, f"mutant {mutant.stem} was not caught:\n{mutant.read_text()[:500]}"
+    for other in graded[1:]:
+        assert scores[other][0] == scores[other][1], _not_passed(report, other)
+
+
+def test_every_numeric_exercise_has_two_alternative_implementations():
+    for module in NUMERIC_EXERCISES:
+        count = sum(module_of(path) == module for path in ALTERNATIVES)
+        assert count >= 2, f"{module} has {count} alternative implementation(s)"
+
+
+@pytest.mark.parametrize("alternative", ALTERNATIVES, ids=lambda path: path.stem)
+def test_alternative_implementation_keeps_full_marks(alternative: Path, tmp_path: Path):
+    module = module_of(alternative)
+    submission = build_submission(tmp_path / "submission", {module: alternative.read_text()})
+    report = run_graders(submission, exercises=[module])
+    assert _not_passed(report) == []
