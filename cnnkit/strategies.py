@@ -122,3 +122,105 @@ def window_cases(draw: st.DrawFn, *, conv: bool, max_side: int = 9, max_padding_
         out_channels=draw(st.integers(1, 4)) if conv else 0,
         bias=draw(st.booleans()) if conv else False,
     )
+
+
+@dataclass(frozen=True)
+class TensorCase:
+    """A tensor of some shape, its values drawn from ``seed`` and multiplied by ``scale``."""
+
+    shape: tuple[int, ...]
+    seed: int
+    scale: float = 1.0
+    contiguous: bool = True
+
+    def __repr__(self) -> str:
+        parts = [f"x {self.shape}"]
+        if self.scale != 1.0:
+            parts.append(f"values ~ N(0, {self.scale:g}^2)")
+        if not self.contiguous:
+            parts.append("non-contiguous x")
+        return ", ".join(parts)
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(repr(self))
+
+    def x(self, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+        return tensor(self.shape, self.seed, dtype, self.contiguous, self.scale)
+
+
+@st.composite
+def tensor_cases(draw: st.DrawFn, *, min_dims: int = 1, max_dims: int = 4, max_side: int = 6,
+                 scales: tuple[float, ...] = (1.0,)) -> TensorCase:
+    """Shapes first (``min_dims`` to ``max_dims`` axes of 1 to ``max_side``), then a value seed."""
+    shape = tuple(draw(st.lists(st.integers(1, max_side), min_size=min_dims, max_size=max_dims)))
+    return TensorCase(
+        shape=shape,
+        seed=draw(seeds()),
+        scale=draw(st.sampled_from(scales)),
+        contiguous=draw(st.booleans()),
+    )
+
+
+@dataclass(frozen=True)
+class LogitsCase:
+    """A batch of ``batch`` logit rows over ``classes`` classes, and one target class per row."""
+
+    batch: int
+    classes: int
+    seed: int
+    scale: float = 1.0
+
+    def __repr__(self) -> str:
+        text = f"logits ({self.batch}, {self.classes}), targets ({self.batch},)"
+        return text + (f", logits ~ N(0, {self.scale:g}^2)" if self.scale != 1.0 else "")
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(repr(self))
+
+    def logits(self, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+        return tensor((self.batch, self.classes), self.seed, dtype, scale=self.scale)
+
+    def targets(self) -> torch.Tensor:
+        generator = torch.Generator().manual_seed(self.seed + 1)
+        return torch.randint(0, self.classes, (self.batch,), generator=generator)
+
+
+@st.composite
+def logits_cases(draw: st.DrawFn, *, max_batch: int = 8, max_classes: int = 10,
+                 scales: tuple[float, ...] = (1.0,)) -> LogitsCase:
+    """Batch size and class count first (both from 1), then a value seed and a logit scale."""
+    return LogitsCase(
+        batch=draw(st.integers(1, max_batch)),
+        classes=draw(st.integers(1, max_classes)),
+        seed=draw(seeds()),
+        scale=draw(st.sampled_from(scales)),
+    )
+
+
+@dataclass(frozen=True)
+class DropoutCase:
+    """An input tensor, a drop probability ``p`` and the seed of the dropout generator."""
+
+    shape: tuple[int, ...]
+    p: float
+    seed: int
+
+    def __repr__(self) -> str:
+        return f"x {self.shape}, p={self.p}, generator seed {self.seed}"
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(repr(self))
+
+    def x(self, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+        """Standard-normal values, none of them 0 (so "dropped" and "kept" are told apart)."""
+        values = tensor(self.shape, self.seed + 1, dtype)
+        return torch.where(values == 0, torch.ones_like(values), values)
+
+
+@st.composite
+def dropout_cases(draw: st.DrawFn, *, max_dims: int = 4, max_side: int = 6) -> DropoutCase:
+    """Shape first, then p (round values and arbitrary ones in (0, 1)), then the generator seed."""
+    shape = tuple(draw(st.lists(st.integers(1, max_side), min_size=1, max_size=max_dims)))
+    p = draw(st.one_of(st.sampled_from([0.1, 0.25, 0.5, 0.75, 0.9]),
+                       st.floats(0.01, 0.99).map(lambda value: round(value, 3))))
+    return DropoutCase(shape=shape, p=p, seed=draw(seeds()))

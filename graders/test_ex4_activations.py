@@ -1,0 +1,108 @@
+"""Public checks for exercise 4, ``relu``, ``sigmoid`` and ``tanh``: PyTorch as the oracle, and +-1000."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given
+
+from cnnkit import tolerances
+from cnnkit.checks import Hint, check_tensor, fail
+from cnnkit.strategies import tensor_cases
+
+ACTIVATIONS = ["relu", "sigmoid", "tanh"]
+SMOOTH = ["sigmoid", "tanh"]  # the two that overflow when written naively
+TORCH: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh,
+}
+# Values where a naive exp overflows (float64 exp overflows above ~709.8, float32 above ~88.7).
+EXTREMES = [-1000.0, -800.0, -710.0, -100.0, -89.0, -20.0, -1.0, -1e-8, 0.0, 1e-8, 1.0, 20.0, 89.0, 100.0,
+            710.0, 800.0, 1000.0]
+WHERE_HINT = ("torch.where evaluates and back-propagates through *both* branches: a branch that "
+              "overflows where it is not selected still poisons the gradient with NaN. Feed each branch "
+              "only its own half of the inputs, e.g. torch.where(x >= 0, x, 0.0)")
+
+
+def hints_for(name: str, x: torch.Tensor) -> list[Hint]:
+    """Known wrong answers for activation ``name`` at ``x``."""
+    if name == "relu":
+        return [Hint("relu(x) is max(x, 0): negative inputs become 0, not a fraction of x (that is leaky relu)",
+                     lambda: F.leaky_relu(x, 0.01)),
+                Hint("relu(x) is max(x, 0), not |x|", lambda: x.abs())]
+    if name == "sigmoid":
+        return [Hint("the sign is flipped: sigmoid(x) = 1 / (1 + exp(-x))", lambda: torch.sigmoid(-x)),
+                Hint("that is tanh; sigmoid(x) = 1 / (1 + exp(-x))", lambda: torch.tanh(x))]
+    return [Hint("that is sigmoid; tanh(x) = 2 * sigmoid(2x) - 1", lambda: torch.sigmoid(x)),
+            Hint("tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x)); yours is off by the factor 2 inside",
+                 lambda: 2 * torch.sigmoid(x) - 1)]
+
+
+def check_gradient(sub, name: str, x: torch.Tensor, case: str) -> None:
+    """Forward + backward through ``sub.<name>`` at ``x`` (float64) against torch."""
+    expected_x = x.detach().clone().requires_grad_()
+    expected = TORCH[name](expected_x)
+    grad_out = torch.ones_like(expected)
+    expected.backward(grad_out)
+    got, grads = sub.call_with_grad(name, grad_out, x.detach().clone().requires_grad_())
+    check_tensor(got, expected.detach(), what=f"{name} forward", case=case)
+    grad = grads.get("x")
+    if isinstance(grad, torch.Tensor) and bool(torch.isnan(grad).any()):
+        index = int(torch.nonzero(torch.isnan(grad).reshape(-1))[0])
+        fail(f"{name} gradient", f"NaN gradient at x = {float(x.reshape(-1)[index]):g}", case, WHERE_HINT)
+    check_tensor(grad, expected_x.grad, what=f"{name} gradient", case=case, tol=tolerances.GRADIENT64)
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("name", ACTIVATIONS)
+@given(case=tensor_cases(min_dims=0, scales=(1.0, 10.0, 1000.0)))
+def test_matches_torch(sub, name, case):
+    """Any shape (0-d included), values of size 1, 10 and 1000, non-contiguous inputs."""
+    x = case.x()
+    check_tensor(sub.call(name, x), TORCH[name](x), what=name, case=case, hints=hints_for(name, x))
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("name", SMOOTH)
+def test_finite_at_extremes(sub, name):
+    """x = +-1000 (and other values where exp overflows) give finite, correct values."""
+    x = torch.tensor(EXTREMES, dtype=torch.float64)
+    check_tensor(sub.call(name, x), TORCH[name](x), what=name, case=f"x = {EXTREMES}", hints=hints_for(name, x))
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("name", SMOOTH)
+def test_gradients_finite_at_extremes(sub, name):
+    """The gradient at +-1000 is finite (0 up to rounding), never NaN."""
+    check_gradient(sub, name, torch.tensor(EXTREMES, dtype=torch.float64), f"x = {EXTREMES}")
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(("name", "slope"), [("sigmoid", 0.25), ("tanh", 1.0)])
+def test_gradient_at_zero(sub, name, slope):
+    """sigmoid'(0) = 0.25 and tanh'(0) = 1, exactly at x = 0."""
+    x = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    got, grads = sub.call_with_grad(name, torch.ones(3, dtype=torch.float64), x)
+    hints = [Hint("the gradient vanished at 0: torch's d|x|/dx (and clamp's) is 0 there, so exp(-|x|) or "
+                  "clamp cut the gradient; split the input with torch.where instead",
+                  lambda: torch.zeros(3, dtype=torch.float64))]
+    check_tensor(grads.get("x"), torch.full((3,), slope, dtype=torch.float64), what=f"{name} gradient at 0",
+                 case="x = [0, 0, 0]", tol=tolerances.GRADIENT64, hints=hints)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("name", ACTIVATIONS)
+@given(case=tensor_cases(max_dims=3, scales=(1.0, 5.0)))
+def test_gradients_match_torch(sub, name, case):
+    """Autograd through your function gives PyTorch's gradient."""
+    check_gradient(sub, name, case.x(), repr(case))
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_keeps_float32(sub, name):
+    """float32 in, float32 out, finite at +-1000 in float32 too (where exp overflows already at 89)."""
+    x = torch.tensor(EXTREMES, dtype=torch.float32)
+    check_tensor(sub.call(name, x), TORCH[name](x), what=f"{name} (float32)", case=f"x = {EXTREMES} float32")
