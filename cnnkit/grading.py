@@ -3,20 +3,33 @@
 The report is the JSON the kit's pytest plugin writes (see ``cnnkit.pytest_plugin``):
 ``{"score", "max_score", "submission", "exercises": [{"name", "module", "score", "max_score",
 "tests": [{"name", "score", "max_score", "status", "feedback", "visibility"}]}]}``.
+
+The plugin rewrites the report after collection (every test "not run") and after each test, so
+when a submission runs past its overall wall-clock limit the pytest process group is killed and
+the tests that never finished are reported as "timeout": the report always lists every test.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from cnnkit import paths
+
+#: pytest exit codes that mean "grading completed" (0: all passed, 1: some tests failed).
+COMPLETED_EXIT_CODES = (0, 1)
+
+
+class GraderFault(RuntimeError):
+    """The grader itself failed (no report, a collection error, a crash of pytest): not the student's fault."""
 
 
 def pytest_command(
@@ -43,6 +56,79 @@ def pytest_command(
     return command + list(extra_args)
 
 
+def _kill_group(process: subprocess.Popen) -> None:
+    """Kill pytest and everything it started (fork server, sandbox workers): one process group."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def mark_unfinished(report: dict[str, Any], status: str, feedback: str) -> None:
+    """Give every test still "not run" the ``status`` and ``feedback`` (score 0)."""
+    for exercise in report["exercises"]:
+        for test in exercise["tests"]:
+            if test["status"] == "not run":
+                test.update(status=status, score=0.0, feedback=feedback)
+        exercise["score"] = sum(test["score"] for test in exercise["tests"])
+    report["score"] = sum(exercise["score"] for exercise in report["exercises"])
+
+
+def grade_submission(
+    submission: Path | str,
+    *,
+    public_only: bool = False,
+    exercises: Iterable[str] | None = None,
+    extra_args: Sequence[str] = (),
+    wall_limit: float | None = None,
+    deny: Sequence[Path] = (),
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Grade ``submission`` in a pytest subprocess and return the complete report dict.
+
+    ``wall_limit``: seconds for the whole run; tests unfinished by then are reported as
+    "timeout". ``deny``: more paths student code may not open (report outputs). Raises
+    ``GraderFault`` when pytest did not grade (collection error, internal error, no report).
+    """
+    with tempfile.TemporaryDirectory(prefix="cnnkit-report-") as scratch:
+        report_path = Path(scratch) / "report.json"
+        denied = [Path(scratch), *deny]
+        command = pytest_command(
+            Path(submission).resolve(), report_path, public_only=public_only, exercises=exercises,
+            extra_args=[*extra_args, *(arg for path in denied for arg in ("--cnnkit-deny", str(path)))],
+        )  # fmt: skip
+        log_path = Path(scratch) / "pytest.log"
+        started = time.monotonic()
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, cwd=paths.ROOT,
+                env={**os.environ, **(env or {})}, start_new_session=True,
+            )  # fmt: skip
+            try:
+                exit_code: int | None = process.wait(timeout=wall_limit)
+            except subprocess.TimeoutExpired:
+                _kill_group(process)
+                exit_code = None
+        output = log_path.read_text(errors="replace")
+        if not report_path.exists():
+            raise GraderFault(f"the grader produced no report (pytest exit {exit_code}):\n{output[-3000:]}")
+        report = json.loads(report_path.read_text())
+        if exit_code is None:
+            mark_unfinished(
+                report, "timeout",
+                f"not graded: the whole submission ran past its overall limit of {wall_limit:g} s",
+            )  # fmt: skip
+        elif exit_code not in COMPLETED_EXIT_CODES or not report.get("complete", True):
+            raise GraderFault(f"the grader failed (pytest exit {exit_code}):\n{output[-3000:]}")
+        else:
+            mark_unfinished(report, "error", "this test did not run (a grader fixture failed; see the log)")
+        report["complete"] = True
+        report["pytest_exit_code"] = exit_code
+        report["seconds"] = round(time.monotonic() - started, 2)
+        return report
+
+
 def run_graders(
     submission: Path | str,
     *,
@@ -52,23 +138,13 @@ def run_graders(
     timeout: float | None = None,
     env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Grade ``submission`` and return the report dict (raises if the grader itself failed)."""
-    with tempfile.TemporaryDirectory(prefix="cnnkit-report-") as scratch:
-        report = Path(scratch) / "report.json"
-        command = pytest_command(
-            Path(submission).resolve(), report, public_only=public_only, exercises=exercises, extra_args=extra_args
-        )
-        completed = subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout, cwd=paths.ROOT, env={**os.environ, **(env or {})}
-        )
-        if not report.exists():
-            raise RuntimeError(
-                f"the grader produced no report (exit {completed.returncode}):\n"
-                f"{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
-            )
-        result = json.loads(report.read_text())
-        result["pytest_exit_code"] = completed.returncode
-        return result
+    """Grade ``submission`` and return the report dict (raises ``GraderFault`` if the grader itself failed).
+
+    ``timeout``: overall wall-clock seconds; unfinished tests are reported as "timeout".
+    """
+    return grade_submission(
+        submission, public_only=public_only, exercises=exercises, extra_args=extra_args, wall_limit=timeout, env=env
+    )
 
 
 def scores_by_exercise(report: dict[str, Any]) -> dict[str, tuple[float, float]]:

@@ -78,6 +78,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--cnnkit-report", default=None, help="write the points report as JSON to this file")
     group.addoption("--public-only", action="store_true", help="run only the public grader tests")
     group.addoption("--timeout-scale", type=float, default=1.0, help="multiply every time limit (slow machines)")
+    group.addoption("--cnnkit-deny", action="append", default=[], metavar="PATH",
+                    help="another file or folder student code may not open (e.g. where reports are written)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -100,6 +102,13 @@ class GradingSession:
         self.submission_dir = Path(submission).resolve() if submission else paths.EXERCISES_DIR
 
     # -- collection ---------------------------------------------------------------------------
+    def pytest_itemcollected(self, item: pytest.Item) -> None:
+        """Mark each grader test with its exercise and visibility before ``-m`` selection runs."""
+        module = exercise_of(Path(str(item.path)))
+        if module is not None:
+            item.add_marker(module)
+            item.add_marker(visibility_of(Path(str(item.path))))
+
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         kept, dropped = [], []
@@ -112,8 +121,6 @@ class GradingSession:
             marker = item.get_closest_marker("points")
             if marker is None or not marker.args:
                 raise pytest.UsageError(f"grader test {item.nodeid} has no @pytest.mark.points(n)")
-            item.add_marker(module)
-            item.add_marker(visibility)
             if visibility == "hidden" and config.getoption("public_only"):
                 dropped.append(item)
                 continue
@@ -124,6 +131,7 @@ class GradingSession:
         if dropped:
             config.hook.pytest_deselected(items=dropped)
             items[:] = kept
+        self.write_report()  # every test listed ("not run") before any runs: a killed run still lists them all
 
     # -- running ------------------------------------------------------------------------------
     def sandbox_for(self, module: str) -> Sandbox:
@@ -132,6 +140,7 @@ class GradingSession:
             report = self.config.getoption("cnnkit_report")
             if report:
                 denied.append(Path(report).resolve())
+            denied += [Path(extra).resolve() for extra in self.config.getoption("cnnkit_deny")]
             config = SandboxConfig(
                 submission_dir=self.submission_dir,
                 denied_roots=[path for path in denied if path != self.submission_dir],
@@ -151,6 +160,10 @@ class GradingSession:
         if result is not None and result.exercise in self.sandboxes:
             self.sandboxes[result.exercise].begin_test()
         yield
+
+    def pytest_runtest_logfinish(self, nodeid: str) -> None:
+        if nodeid in self.results:
+            self.write_report()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
@@ -211,14 +224,20 @@ class GradingSession:
             "exercises": exercises,
         }
 
+    def write_report(self, complete: bool = False) -> None:
+        """Write the JSON report (if asked for) atomically; ``complete`` is False while tests still run."""
+        path = self.config.getoption("cnnkit_report")
+        if not path or not self.results:
+            return
+        report = {**self.report(), "complete": complete}
+        partial = Path(f"{path}.partial")
+        partial.write_text(json.dumps(report, indent=2))
+        os.replace(partial, path)
+
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         for module in list(self.sandboxes):
             self.close_sandbox(module)
-        if not self.results:
-            return
-        path = self.config.getoption("cnnkit_report")
-        if path:
-            Path(path).write_text(json.dumps(self.report(), indent=2))
+        self.write_report(complete=True)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.results:

@@ -102,6 +102,16 @@ def _denied(path: Any, roots: list[str]) -> bool:
     return any(resolved == root or resolved.startswith(root + os.sep) for root in roots)
 
 
+# Audit events that name paths -> the positions of those paths in the event's arguments.
+_PATH_EVENTS: dict[str, tuple[int, ...]] = {
+    "open": (0,), "os.listdir": (0,), "os.scandir": (0,), "os.rename": (0, 1), "os.remove": (0,),
+    "os.rmdir": (0,), "os.mkdir": (0,), "os.truncate": (0,), "os.chmod": (0,), "os.chown": (0,),
+    "os.link": (0, 1), "os.symlink": (0, 1), "os.utime": (0,), "shutil.copyfile": (0, 1),
+    "shutil.copytree": (0, 1), "shutil.move": (0, 1), "shutil.rmtree": (0,), "os.chdir": (0,),
+    "glob.glob": (0,), "os.walk": (0,),
+}  # fmt: skip
+
+
 def _install_audit_hook(denied_roots: list[str]) -> None:
     roots = [os.path.realpath(root) for root in denied_roots]
     blocked_events = {
@@ -112,8 +122,10 @@ def _install_audit_hook(denied_roots: list[str]) -> None:
     own_pid = os.getpid()
 
     def hook(event: str, args: tuple) -> None:
-        if event in ("open", "os.listdir", "os.scandir") and args and _denied(args[0], roots):
-            raise PermissionError(f"the grader's files are not readable from student code: {args[0]}")
+        if event in _PATH_EVENTS and args:
+            for index in _PATH_EVENTS[event]:
+                if index < len(args) and _denied(args[index], roots):
+                    raise PermissionError(f"the grader's files are not reachable from student code: {args[index]}")
         if event in blocked_events:
             if event == "os.kill" and args and args[0] in (own_pid, 0):
                 return

@@ -1,0 +1,111 @@
+"""``cnnkit grade``: grade one submission (or a class of them) and write the report.
+
+    cnnkit grade [SUBMISSION] [--format text|json|gradescope] [--output FILE] [--public-only]
+                 [--timeout SECONDS] [--jobs N]
+
+Exit status: 0 whenever grading completed (whatever the score), 2 for bad usage, 3 when the
+grader itself failed (the message says why). The pytest run happens in a subprocess
+(``cnnkit.grading``), so a fault of the grader cannot take this command down with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+from cnnkit import paths, reports, spec
+from cnnkit.batch import GRADEBOOK, class_submissions, grade_class, is_submission
+from cnnkit.grading import GraderFault, grade_submission
+
+USAGE_ERROR = 2
+GRADER_FAULT = 3
+#: The per-call limit of an ordinary exercise; ``--timeout`` rescales every exercise's limit from it.
+DEFAULT_CALL_TIMEOUT = next(f.default for f in fields(spec.Exercise) if f.name == "call_timeout")
+DEFAULT_CLASS_WALL_LIMIT = 1800.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("submission", nargs="?", type=Path, default=paths.EXERCISES_DIR,
+                        help="folder with the exercise modules (default: exercises/), or a folder of such folders")
+    parser.add_argument("--format", choices=reports.FORMATS, default="text", help="report format (default: text)")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="write the report to this file (default: standard output); for a class, a folder "
+                        "for the per-student JSON reports and gradebook.csv (default: ./grades)")
+    parser.add_argument("--public-only", action="store_true", help="run only the public checks students have")
+    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help=f"time limit of one call into student code (default {DEFAULT_CALL_TIMEOUT:g} s); "
+                        "exercises with longer limits (training) are scaled in proportion")
+    parser.add_argument("--total-timeout", type=float, default=None, metavar="SECONDS",
+                        help="overall limit per submission; unfinished tests are reported as timeout "
+                        f"(default: none for one submission, {DEFAULT_CLASS_WALL_LIMIT:g} s per submission of a class)")
+    parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="submissions graded in parallel (class)")
+    parser.add_argument("--exercise", action="append", choices=list(spec.BY_MODULE), default=None,
+                        help="grade only this exercise module (repeatable)")
+    parser.add_argument("--hidden-visibility", choices=reports.GRADESCOPE_HIDDEN, default="after_published",
+                        help="Gradescope visibility of hidden tests (default: after_published)")
+
+
+def _pytest_args(args: argparse.Namespace) -> list[str]:
+    extra = ["--tb=line"]
+    if args.timeout is not None:
+        extra += ["--timeout-scale", repr(args.timeout / DEFAULT_CALL_TIMEOUT)]
+    if args.exercise:
+        extra += ["-m", " or ".join(args.exercise)]
+    return extra
+
+
+def _usage_error(message: str) -> int:
+    print(f"cnnkit grade: {message}", file=sys.stderr)
+    return USAGE_ERROR
+
+
+def run(args: argparse.Namespace) -> int:
+    folder: Path = args.submission
+    if not folder.is_dir():
+        return _usage_error(f"{folder} is not a folder")
+    if args.jobs < 1 or (args.timeout is not None and args.timeout <= 0):
+        return _usage_error("--jobs and --timeout must be positive")
+    if is_submission(folder):
+        return _grade_one(folder, args)
+    students = class_submissions(folder)
+    if not students:
+        names = ", ".join(f"{e.module}.py" for e in spec.EXERCISES[:2])
+        return _usage_error(f"{folder} holds no exercise modules ({names}, ...) and no submission folders")
+    return _grade_class(students, args)
+
+
+def _grade_one(folder: Path, args: argparse.Namespace) -> int:
+    deny = [args.output.resolve()] if args.output else []
+    try:
+        report = grade_submission(
+            folder, public_only=args.public_only, extra_args=_pytest_args(args), wall_limit=args.total_timeout, deny=deny
+        )
+    except GraderFault as fault:
+        print(f"cnnkit grade: grader fault, no grade given: {fault}", file=sys.stderr)
+        return GRADER_FAULT
+    text = reports.render(report, args.format, args.hidden_visibility)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text)
+        print(f"{folder}: {report['score']:g} / {report['max_score']:g} points; report in {args.output}", file=sys.stderr)
+    return 0
+
+
+def _grade_class(students: list[Path], args: argparse.Namespace) -> int:
+    output = args.output or Path("grades")
+    if output.exists() and not output.is_dir():
+        return _usage_error(f"grading a class writes a folder of reports; {output} is a file")
+    wall_limit = args.total_timeout if args.total_timeout is not None else DEFAULT_CLASS_WALL_LIMIT
+    result = grade_class(
+        students, output, jobs=args.jobs, public_only=args.public_only, extra_args=_pytest_args(args),
+        wall_limit=wall_limit,
+    )  # fmt: skip
+    graded = sum(report is not None for report in result.reports.values())
+    print(f"graded {graded} of {len(students)} submissions; gradebook: {output / GRADEBOOK}")
+    for student, error in sorted(result.errors.items()):
+        print(f"  {student}: NOT GRADED ({error})", file=sys.stderr)
+    return 0

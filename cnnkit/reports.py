@@ -1,0 +1,160 @@
+"""Render one grading report (the plugin's JSON, see ``cnnkit.grading``) in every format course staff use.
+
+The JSON report is the single source: ``text``, ``json`` and ``gradescope`` are all computed from
+the same dict, so the three formats of one run always agree. The CSV gradebook of a class is
+computed from the per-student reports the same way.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from cnnkit import spec
+
+STATUSES = ("passed", "failed", "error", "timeout", "forbidden")
+GRADESCOPE_HIDDEN = ("after_published", "hidden")  # allowed visibilities for hidden tests
+FORMATS = ("text", "json", "gradescope")
+
+
+def _number(value: float) -> float | int:
+    """``3.0 -> 3``: whole points print without a trailing ``.0`` in JSON."""
+    return int(value) if float(value).is_integer() else round(float(value), 4)
+
+
+def normalize(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The documented JSON format: score, max_score, exercises[] with tests[] (name, score, max_score, status, feedback).
+
+    Statuses outside the five documented ones (a skipped grader test) become "error".
+    """
+    exercises = []
+    for exercise in report["exercises"]:
+        tests = [
+            {
+                "name": test["name"],
+                "score": _number(test["score"]),
+                "max_score": _number(test["max_score"]),
+                "status": test["status"] if test["status"] in STATUSES else "error",
+                "feedback": test.get("feedback", ""),
+                "visibility": test.get("visibility", "public"),
+            }
+            for test in exercise["tests"]
+        ]
+        exercises.append(
+            {
+                "name": exercise["name"],
+                "module": exercise["module"],
+                "score": _number(sum(test["score"] for test in tests)),
+                "max_score": _number(sum(test["max_score"] for test in tests)),
+                "tests": tests,
+            }
+        )
+    return {
+        "score": _number(sum(exercise["score"] for exercise in exercises)),
+        "max_score": _number(sum(exercise["max_score"] for exercise in exercises)),
+        "submission": str(report.get("submission", "")),
+        "exercises": exercises,
+    }
+
+
+def to_json(report: Mapping[str, Any]) -> str:
+    return json.dumps(normalize(report), indent=2) + "\n"
+
+
+def to_text(report: Mapping[str, Any]) -> str:
+    """A table per exercise (tests passed, points), the feedback of each failure, and the total."""
+    report = normalize(report)
+    lines = [f"Grading {report['submission']}", ""]
+    for exercise in report["exercises"]:
+        tests = exercise["tests"]
+        passed = sum(test["status"] == "passed" for test in tests)
+        lines.append(
+            f"{exercise['module']:<18} {exercise['name']:<40} {passed:>3}/{len(tests):<3} tests  "
+            f"{exercise['score']:>5g} / {exercise['max_score']:<5g} points"
+        )
+        for test in tests:
+            if test["status"] == "passed":
+                continue
+            hidden = " (hidden)" if test["visibility"] == "hidden" else ""
+            lines.append(f"    [{test['status']}] {test['name']}{hidden}  0 / {test['max_score']:g}")
+            lines += ["        " + line for line in test["feedback"].splitlines()]
+    lines += ["", f"{'TOTAL':<59}  {'':>9} {report['score']:>5g} / {report['max_score']:<5g} points", ""]
+    return "\n".join(lines)
+
+
+def to_gradescope(report: Mapping[str, Any], hidden_visibility: str = "after_published") -> dict[str, Any]:
+    """A Gradescope autograder ``results.json``: public tests "visible", hidden ones ``hidden_visibility``."""
+    if hidden_visibility not in GRADESCOPE_HIDDEN:
+        raise ValueError(f"hidden tests must be one of {GRADESCOPE_HIDDEN}, not {hidden_visibility!r}")
+    report = normalize(report)
+    tests = []
+    for exercise in report["exercises"]:
+        number = spec.exercise(exercise["module"]).number if exercise["module"] in spec.BY_MODULE else 0
+        for index, test in enumerate(exercise["tests"], start=1):
+            hidden = test["visibility"] == "hidden"
+            output = test["feedback"] if test["status"] == "passed" else f"[{test['status']}] {test['feedback']}"
+            tests.append(
+                {
+                    "name": f"{exercise['module']}: {test['name']}" + (" (hidden)" if hidden else ""),
+                    "number": f"{number}.{index}",
+                    "score": test["score"],
+                    "max_score": test["max_score"],
+                    "status": "passed" if test["status"] == "passed" else "failed",
+                    "output": output,
+                    "tags": [exercise["module"], test["status"]],
+                    "visibility": hidden_visibility if hidden else "visible",
+                }
+            )
+    summary = "\n".join(
+        f"{exercise['module']}: {exercise['score']:g} / {exercise['max_score']:g}" for exercise in report["exercises"]
+    )
+    return {
+        "score": report["score"],
+        "output": f"{summary}\ntotal: {report['score']:g} / {report['max_score']:g}",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def render(report: Mapping[str, Any], fmt: str, hidden_visibility: str = "after_published") -> str:
+    """The report as text in format ``fmt`` (one of ``FORMATS``)."""
+    if fmt == "text":
+        return to_text(report)
+    if fmt == "json":
+        return to_json(report)
+    if fmt == "gradescope":
+        return json.dumps(to_gradescope(report, hidden_visibility), indent=2) + "\n"
+    raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+# -- class gradebook -------------------------------------------------------------------------------
+def gradebook_columns(reports: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The exercise modules graded in any report, in curriculum order."""
+    seen = {exercise["module"] for report in reports for exercise in report.get("exercises", [])}
+    return [exercise.module for exercise in spec.EXERCISES if exercise.module in seen]
+
+
+def write_gradebook(path: Path, reports: Mapping[str, Mapping[str, Any] | None], errors: Mapping[str, str]) -> None:
+    """CSV: one row per student (sorted), one column per exercise, then total, max_score and error.
+
+    ``reports[student]`` is None for a submission the grader could not grade; ``errors`` says why.
+    """
+    graded = [normalize(report) for report in reports.values() if report is not None]
+    modules = gradebook_columns(graded)
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student", *modules, "total", "max_score", "error"])
+        for student in sorted(reports):
+            report = reports[student]
+            if report is None:
+                writer.writerow([student, *([""] * len(modules)), "", "", errors.get(student, "not graded")])
+                continue
+            normal = normalize(report)
+            scores = {exercise["module"]: exercise["score"] for exercise in normal["exercises"]}
+            writer.writerow(
+                [student, *(scores.get(module, "") for module in modules), normal["score"], normal["max_score"], ""]
+            )
