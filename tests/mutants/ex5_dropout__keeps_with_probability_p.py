@@ -1,0 +1,12 @@
+"""Keeps each element with probability p instead of 1 - p."""
+
+
+def dropout(x, p=0.5, training=True, generator=None):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p must be in [0, 1], got {p}")
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return torch.zeros_like(x)
+    keep = torch.rand(x.shape, generator=generator, dtype=x.dtype) < p
+    return x * keep / (1 - p)
