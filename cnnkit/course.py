@@ -1,0 +1,323 @@
+"""``cnnkit course``: write the nbgrader course, generated from ``solutions/`` and the graders.
+
+Nothing here is hand-written per exercise. For each exercise module:
+
+* the markdown lead-in is the solution module's docstring (the lesson: shapes, formula, what
+  PyTorch does) plus the rules from ``cnnkit.spec`` (forbidden APIs);
+* the code cell is the module's code (docstring removed) under the line
+  ``# %% <module>.py``, with nbgrader's ``### BEGIN/END SOLUTION`` markers kept, so
+  ``nbgrader generate_assignment`` turns it into the same stub ``cnnkit stubs`` writes;
+* one locked, autograded test cell per grader test (``pytest --collect-only`` over
+  ``graders/``: its name, docstring and ``@pytest.mark.points``, summed over parametrized
+  cases), calling ``cnnkit.notebook.check``. Hidden tests get cells whose only statement sits
+  between ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS`` and names the test (no grader
+  code); their code stays in the instructor's ``graders/hidden/``, never in ``source/``.
+
+Assignments: one per exercise, except that an exercise that imports others (``depends_on`` in
+the spec: ex9 uses ex7 and ex8) shares one notebook with them, because a notebook's checks
+can only see the code of its own kernel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from cnnkit import paths, spec
+from cnnkit.notebook import module_marker
+
+COURSE_ID = "cnnkit"
+#: Seconds one notebook cell may run under ``nbgrader autograde`` (the first check of an
+#: exercise grades all of it; ex9 trains three models on the embedded sample).
+CELL_TIMEOUT = 900
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+
+
+@dataclass(frozen=True)
+class GraderTest:
+    """One grader test function (all its parametrized cases together)."""
+
+    module: str
+    name: str
+    visibility: str  # "public" or "hidden"
+    points: float  # summed over its cases
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One nbgrader assignment: one notebook holding the code of ``modules``."""
+
+    name: str
+    modules: tuple[str, ...]
+
+
+# -- the graders' registry ---------------------------------------------------------------------
+class _Collector:
+    """pytest plugin: after collection, dump every grader item's test, points and docstring."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+
+    def pytest_collection_finish(self, session: Any) -> None:
+        from cnnkit.pytest_plugin import exercise_of, visibility_of
+
+        rows = []
+        for item in session.items:
+            module = exercise_of(Path(str(item.path)))
+            marker = item.get_closest_marker("points")
+            if module is None or marker is None:
+                continue
+            function = getattr(item, "function", None)
+            rows.append(
+                {
+                    "module": module,
+                    "name": getattr(item, "originalname", item.name),
+                    "visibility": visibility_of(Path(str(item.path))),
+                    "points": float(marker.args[0]),
+                    "doc": (function.__doc__ or "").strip() if function else "",
+                }
+            )
+        self.out.write_text(json.dumps(rows))
+
+
+def collect_registry(root: Path = paths.ROOT) -> list[GraderTest]:
+    """Every grader test in ``root/graders`` (hidden ones too), in file order."""
+    with tempfile.TemporaryDirectory(prefix="cnnkit-registry-") as scratch:
+        out = Path(scratch) / "registry.json"
+        script = (
+            "import sys, pytest\nfrom pathlib import Path\nfrom cnnkit.course import _Collector\n"
+            "sys.exit(pytest.main(sys.argv[2:], plugins=[_Collector(Path(sys.argv[1]))]))"
+        )
+        command = [
+            sys.executable, "-c", script, str(out), str(root / "graders"), "--collect-only", "-q",
+            "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning", "--rootdir", str(root),
+        ]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, cwd=root,
+                              env={**os.environ, "CNNKIT_ROOT": str(root)})
+        if done.returncode != 0 or not out.exists():
+            raise RuntimeError(f"collecting the graders failed (exit {done.returncode}):\n{done.stdout[-3000:]}")
+        rows = json.loads(out.read_text())
+    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["module"], row["visibility"], row["name"])
+        if key in merged:
+            merged[key]["points"] += row["points"]
+        else:
+            merged[key] = dict(row)
+    return [GraderTest(**row) for row in merged.values()]
+
+
+# -- assignments -------------------------------------------------------------------------------
+def assignments() -> list[Assignment]:
+    """One assignment per exercise; an exercise and the ones it imports share an assignment."""
+    group_of: dict[str, list[str]] = {e.module: [e.module] for e in spec.EXERCISES}
+    for exercise in spec.EXERCISES:
+        for dependency in exercise.depends_on:
+            merged = group_of[dependency] + [m for m in group_of[exercise.module] if m not in group_of[dependency]]
+            for module in merged:
+                group_of[module] = merged
+    order = [e.module for e in spec.EXERCISES]
+    seen: list[tuple[str, ...]] = []
+    for exercise in spec.EXERCISES:
+        group = tuple(sorted(group_of[exercise.module], key=order.index))
+        if group not in seen:
+            seen.append(group)
+    return [Assignment(name=group[-1], modules=group) for group in seen]
+
+
+# -- notebook cells ----------------------------------------------------------------------------
+def split_module(source: str) -> tuple[str, str]:
+    """``(docstring, code without the docstring)`` of a module's text."""
+    tree = ast.parse(source)
+    docstring = ast.get_docstring(tree) or ""
+    if docstring and tree.body:
+        lines = source.splitlines()
+        code = "\n".join(lines[tree.body[0].end_lineno:]).strip("\n")
+    else:
+        code = source.strip("\n")
+    return docstring, code
+
+
+def _nbgrader(grade_id: str, *, grade: bool, solution: bool, locked: bool, points: float | None = None) -> dict:
+    meta: dict[str, Any] = {
+        "grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3, "solution": solution,
+        "task": False,
+    }  # fmt: skip
+    if points is not None:
+        meta["points"] = points
+    return {"nbgrader": meta}
+
+
+def lesson_cell(module: str, docstring: str) -> nbformat.NotebookNode:
+    """The lead-in: title, the lesson (the module's docstring), the rules."""
+    exercise = spec.exercise(module)
+    rules = [
+        f"Write your code in the cell starting with `{module_marker(module)}` (keep that first line: the checks "
+        f"grade the code of that cell, as the module `{module}.py`). Run it, then run the checks below it.",
+    ]
+    if exercise.forbidden:
+        names = ", ".join(f"`*{pattern}*`" for pattern in exercise.forbidden)
+        rules.append(
+            f"**Forbidden here** (detected while your code runs; using one scores 0 on this exercise): torch "
+            f"functions and modules whose name contains {names}: {exercise.forbidden_why}."
+        )
+    lines = docstring.splitlines()
+    if lines and lines[0].startswith(f"Exercise {exercise.number}:"):
+        lines = [f"*{lines[0].split(':', 1)[1].strip()}*"] + lines[1:]
+    lesson = "\n".join(line if line.strip() else "" for line in lines)
+    text = f"# Exercise {exercise.number}: {exercise.title}\n\n{lesson}\n\n" + "\n\n".join(rules)
+    return new_markdown_cell(text)
+
+
+def checks_cell(module: str, tests: list[GraderTest]) -> nbformat.NotebookNode:
+    """Markdown before the test cells: what they check and how they score."""
+    public = sum(t.points for t in tests if t.visibility == "public")
+    hidden = sum(t.points for t in tests if t.visibility == "hidden")
+    text = (
+        f"### Checks for `{module}`\n\n"
+        f"Each cell below runs one check on your code and prints what it found: the smallest input that "
+        f"fails, expected vs got, and a hint for known mistakes. A number shown under a cell is the points "
+        f"earned when only some cases pass (`0.0`: none). Public checks: {public:g} points."
+    )
+    if hidden:
+        text += f" Hidden checks ({hidden:g} points) run when your notebook is graded."
+    if module == spec.EXERCISES[-1].module:
+        text += (
+            "\n\nWhen graded, this exercise trains the models on the small MNIST sample embedded in the kit "
+            "(`datasets/`), so it fits the autograder's time limit. To run the full comparison on all of "
+            "MNIST (60,000 training images) with your code, run `cnnkit compare` in a terminal "
+            "(`cnnkit compare --help` lists the options: epochs, models, device)."
+        )
+    return new_markdown_cell(text)
+
+
+def _points(points: float) -> str:
+    return f"{points:g} point" + ("" if points == 1 else "s")
+
+
+def _comment(text: str) -> list[str]:
+    return [f"# {line}".rstrip() for line in text.splitlines()]
+
+
+def grade_cell(test: GraderTest, hidden_number: int = 0) -> nbformat.NotebookNode:
+    """A locked autograded cell worth the grader test's points; its last line is the check."""
+    grade_id = f"{test.module}__{test.visibility}_{hidden_number:02d}" if test.visibility == "hidden" else (
+        f"{test.module}__{test.name}"
+    )
+    if test.visibility == "public":
+        lines = [f"# Check `{test.name}` ({_points(test.points)})."] + _comment(test.doc)
+        lines += ["from cnnkit.notebook import check", "", f"check({test.module!r}, {test.name!r})"]
+    else:
+        label = f"hidden check {hidden_number}"
+        lines = [f"# {label.capitalize()} ({_points(test.points)}): runs when your notebook is graded.",
+                 HIDDEN_BEGIN, "from cnnkit.notebook import check", "",
+                 f"check({test.module!r}, {test.name!r}, label={label!r})", HIDDEN_END]  # fmt: skip
+    cell = new_code_cell("\n".join(lines))
+    cell.metadata.update(_nbgrader(grade_id, grade=True, solution=False, locked=True, points=test.points))
+    return cell
+
+
+def code_cell(module: str, code: str) -> nbformat.NotebookNode:
+    """The student's module, solution regions marked for nbgrader."""
+    cell = new_code_cell(f"{module_marker(module)}\n{code}")
+    cell.metadata.update(_nbgrader(f"{module}__code", grade=False, solution=True, locked=False))
+    return cell
+
+
+def import_cell(modules: tuple[str, ...]) -> nbformat.NotebookNode:
+    """Makes earlier module cells importable by name (``import ex7_models`` in ex9's cell)."""
+    names = ", ".join(map(repr, modules))
+    return new_code_cell(
+        f"# Makes your code cells above importable as modules: the next exercise imports them.\n"
+        f"from cnnkit.notebook import use_cells_as_modules\n\nuse_cells_as_modules({names})"
+    )
+
+
+def build_notebook(assignment: Assignment, registry: list[GraderTest], solutions_dir: Path) -> nbformat.NotebookNode:
+    """The source notebook of one assignment (solutions in, hidden checks marked)."""
+    cells = []
+    for module in assignment.modules:
+        docstring, code = split_module((solutions_dir / f"{module}.py").read_text())
+        dependencies = spec.exercise(module).depends_on
+        cells.append(lesson_cell(module, docstring))
+        if dependencies:
+            cells.append(import_cell(dependencies))
+        cells.append(code_cell(module, code))
+        tests = [t for t in registry if t.module == module]
+        cells.append(checks_cell(module, tests))
+        cells += [grade_cell(t) for t in tests if t.visibility == "public"]
+        hidden = [t for t in tests if t.visibility == "hidden"]
+        cells += [grade_cell(t, number) for number, t in enumerate(hidden, start=1)]
+    notebook = new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    return notebook
+
+
+# -- the course directory ----------------------------------------------------------------------
+NBGRADER_CONFIG = '''"""nbgrader configuration of the cnnkit course (generated by `cnnkit course`)."""
+
+c = get_config()  # noqa: F821
+
+c.CourseDirectory.course_id = {course_id!r}
+c.CourseDirectory.db_assignments = {assignments!r}
+# Per-cell limit. nbgrader's Execute preprocessor reads *this* (ExecutePreprocessor.timeout is
+# overridden by it). The first check of an exercise grades all of it; ex9 trains on the sample.
+c.Execute.timeout = {timeout}
+# A student who deletes a test cell still gets it run and scored (otherwise it scores None -> 0).
+c.OverwriteCells.add_missing_cells = True
+# Feedback must not show the hidden test cells' source.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "nbgrader.preprocessors.ClearHiddenTests",
+]
+'''
+
+
+def write_course(out: Path, root: Path = paths.ROOT, only: list[str] | None = None) -> list[Path]:
+    """Write ``out/nbgrader_config.py`` and ``out/source/<assignment>/<assignment>.ipynb``.
+
+    ``only`` limits the notebooks to the named assignments. Returns the notebooks written.
+    """
+    registry = collect_registry(root)
+    chosen = [a for a in assignments() if only is None or a.name in only]
+    out.mkdir(parents=True, exist_ok=True)
+    config = NBGRADER_CONFIG.format(
+        course_id=COURSE_ID, assignments=[{"name": a.name} for a in chosen], timeout=CELL_TIMEOUT
+    )
+    (out / "nbgrader_config.py").write_text(config)
+    written = []
+    for assignment in chosen:
+        folder = out / "source" / assignment.name
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{assignment.name}.ipynb"
+        nbformat.write(build_notebook(assignment, registry, root / "solutions"), path)
+        written.append(path)
+    return written
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=Path("course"), help="the course directory (default ./course)")
+    parser.add_argument("--assignment", action="append", dest="only", metavar="NAME",
+                        help="only this assignment (repeatable); names: " + ", ".join(a.name for a in assignments()))
+
+
+def run(args: argparse.Namespace) -> int:
+    notebooks = write_course(args.out, only=args.only)
+    for path in notebooks:
+        print(f"wrote {path}")
+    print(f"next: cd {args.out} && nbgrader generate_assignment --force <assignment> (see the README)")
+    return 0
