@@ -1,0 +1,99 @@
+"""The report writers: one plugin report rendered as text, JSON, Gradescope results.json and a CSV gradebook.
+
+These tests render hand-built reports (no grading run), so they are fast and exact.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from cnnkit import reports
+
+SCHEMA_PATH = Path("/work/shared/docs/gradescope-results.schema.json")
+
+
+def make_report(score_ex2: float = 4.0) -> dict:
+    """A plugin-style report: ex1 full marks (one public, one hidden test), ex2 partly failed."""
+    return {
+        "score": 3.0 + score_ex2,
+        "max_score": 3.0 + 9.0,
+        "submission": "/class/alice",
+        "complete": True,
+        "exercises": [
+            {"name": "Convolution output size", "module": "ex1_output_size", "score": 3.0, "max_score": 3.0, "tests": [
+                {"name": "test_a", "visibility": "public", "max_score": 1.0, "score": 1.0, "status": "passed",
+                 "feedback": ""},
+                {"name": "test_b", "visibility": "hidden", "max_score": 2.0, "score": 2.0, "status": "passed",
+                 "feedback": ""},
+            ]},
+            {"name": "2-D convolution", "module": "ex2_conv2d", "score": score_ex2, "max_score": 9.0, "tests": [
+                {"name": "test_c", "visibility": "public", "max_score": 4.0, "score": score_ex2, "status":
+                 "passed" if score_ex2 else "failed", "feedback": "" if score_ex2 else "conv2d: wrong"},
+                {"name": "test_d[1]", "visibility": "hidden", "max_score": 5.0, "score": 0.0, "status": "timeout",
+                 "feedback": "ex2_conv2d: your code ran longer than the limit of 10 s"},
+            ]},
+        ],  # fmt: skip
+    }
+
+
+def test_json_has_the_documented_fields_and_sums():
+    report = json.loads(reports.render(make_report(), "json"))
+    assert set(report) >= {"score", "max_score", "exercises"}
+    assert report["score"] == 7 and report["max_score"] == 12
+    for exercise in report["exercises"]:
+        assert set(exercise) >= {"name", "module", "score", "max_score", "tests"}
+        assert exercise["score"] == sum(t["score"] for t in exercise["tests"])
+        for test in exercise["tests"]:
+            assert set(test) >= {"name", "score", "max_score", "status", "feedback"}
+            assert test["status"] in reports.STATUSES
+
+
+def test_statuses_outside_the_documented_five_become_error():
+    report = make_report()
+    report["exercises"][0]["tests"][0].update(status="skipped", score=0.0)
+    assert reports.normalize(report)["exercises"][0]["tests"][0]["status"] == "error"
+    assert reports.normalize(report)["score"] == 6
+
+
+def test_text_has_a_row_per_exercise_the_failures_and_the_total():
+    text = reports.render(make_report(score_ex2=0.0), "text")
+    assert "ex1_output_size" in text and "2/2" in text
+    assert "ex2_conv2d" in text and "0/2" in text
+    assert "[failed] test_c" in text and "conv2d: wrong" in text
+    assert "[timeout] test_d[1] (hidden)" in text
+    assert "TOTAL" in text and "3 / 12" in text
+
+
+@pytest.mark.parametrize("hidden_visibility", reports.GRADESCOPE_HIDDEN)
+def test_gradescope_results_validate_against_the_schema(hidden_visibility: str):
+    schema = json.loads(SCHEMA_PATH.read_text())
+    results = json.loads(reports.render(make_report(), "gradescope", hidden_visibility))
+    jsonschema.validate(results, schema)
+    assert results["score"] == 7
+    assert [t["max_score"] for t in results["tests"]] == [1, 2, 4, 5]
+    visibility = {t["name"]: t["visibility"] for t in results["tests"]}
+    assert visibility["ex1_output_size: test_a"] == "visible"
+    assert visibility["ex1_output_size: test_b (hidden)"] == hidden_visibility
+    timed_out = next(t for t in results["tests"] if "test_d" in t["name"])
+    assert timed_out["status"] == "failed" and "[timeout]" in timed_out["output"]
+
+
+def test_gradescope_refuses_an_unknown_visibility():
+    with pytest.raises(ValueError, match="after_published"):
+        reports.to_gradescope(make_report(), "visible")
+
+
+def test_gradebook_rows_match_the_reports(tmp_path: Path):
+    path = tmp_path / "gradebook.csv"
+    graded = {"alice": make_report(4.0), "bob": make_report(0.0), "carol": None}
+    reports.write_gradebook(path, graded, {"carol": "GraderFault: no report"})
+    rows = list(csv.DictReader(path.open()))
+    assert [row["student"] for row in rows] == ["alice", "bob", "carol"]
+    assert list(rows[0]) == ["student", "ex1_output_size", "ex2_conv2d", "total", "max_score", "error"]
+    assert (rows[0]["ex2_conv2d"], rows[0]["total"], rows[1]["total"]) == ("4", "7", "3")
+    assert rows[2]["total"] == "" and "no report" in rows[2]["error"]
