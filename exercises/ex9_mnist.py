@@ -1,4 +1,34 @@
-"""Exercise 9: the MNIST comparison (plain net vs CNNs). Its full shape arrives with the data layer."""
+"""Exercise 9: the MNIST comparison, assembled from your own exercises 7 and 8.
+
+The article ends by training a plain fully connected net and a CNN on MNIST and comparing
+them. Here you write that comparison: for each model name, build the model from
+``ex7_models``, count its parameters, train it with *your* ``train_model`` (Adam), time the
+training, and measure the test accuracy with *your* ``evaluate_model``.
+
+The batches come ready-made: ``train_batches`` and ``test_batches`` are re-iterable sources of
+``(images (N, 1, 28, 28), labels (N,))``, e.g. ``cnnkit.data.Batches`` over the whole dataset
+in memory. Iterate them once per epoch (``train_model`` already does). The kit's
+``cnnkit compare`` command and the grader call this function with their own batches, a
+``criterion`` that records the loss for the progress bar, and a ``prepare_model`` hook that
+puts each new model on the right device and memory format; pass them through.
+
+Reproducibility: call ``torch.manual_seed(seed)`` right before building *each* model, so that a
+model's initial weights (and its dropout masks) do not depend on which models came before it.
+
+Time only the training (``time.perf_counter()`` before and after ``train_model``), not the
+evaluation. The result, one entry per model name, in the order given::
+
+    {
+        "MNIST_CNN": {
+            "parameters": 1625866,          # int, count_parameters(model)
+            "test_accuracy": 98.7,          # float, percent, from evaluate_model
+            "train_seconds": 41.2,          # float, wall time of train_model
+            "epoch_losses": [0.21, 0.06],   # list of num_epochs floats, from train_model
+            "model": <the trained MNIST_CNN>,
+        },
+        ...
+    }
+"""
 
 # Exercise 9: The MNIST comparison.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
@@ -7,7 +37,45 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
-def compare_models() -> dict:
-    """Placeholder: the final exercise is defined together with the data layer."""
+import torch
+from torch import nn
+
+import ex7_models
+from ex8_training import evaluate_model, train_model
+
+Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
+MODEL_NAMES: tuple[str, ...] = ("PlainNN", "MNIST_CNN", "SmallCNN")
+
+
+def compare_models(
+    train_batches: Batches,
+    test_batches: Batches,
+    num_epochs: int = 10,
+    model_names: Sequence[str] = MODEL_NAMES,
+    learning_rate: float = 1e-3,
+    seed: int = 0,
+    criterion: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    prepare_model: Callable[[nn.Module], nn.Module] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Build, train (Adam, ``learning_rate``) and evaluate each model named in ``model_names``.
+
+    Args:
+        train_batches: ``(images (N, 1, 28, 28) float, labels (N,) int64)`` batches, one pass per epoch.
+        test_batches: the same for the test set.
+        num_epochs: epochs of training per model.
+        model_names: class names from ``ex7_models`` ("PlainNN", "MNIST_CNN", "SmallCNN").
+        learning_rate: Adam's learning rate.
+        seed: ``torch.manual_seed(seed)`` before building each model.
+        criterion: passed on to ``train_model`` (None: cross-entropy).
+        prepare_model: if given, ``model = prepare_model(model)`` right after building it and
+            *before* creating the optimizer (it may move the model to another device).
+
+    Returns:
+        ``{name: {"parameters", "test_accuracy", "train_seconds", "epoch_losses", "model"}}``
+        in the order of ``model_names`` (see the module docstring).
+    """
     raise NotImplementedError("ex9_mnist: write compare_models")
