@@ -270,20 +270,57 @@ class LoggedNet(nn.Module):
         super().zero_grad(set_to_none)
 
 
-class LoggedSGD(torch.optim.SGD):
-    """SGD that logs ``zero_grad`` and ``step`` calls into ``log``."""
+class KitSGD:
+    """SGD with ``torch.optim.SGD``'s update rule (momentum without dampening), logging its calls.
 
-    def __init__(self, params: Any, log: list[Event], **options: Any) -> None:
-        super().__init__(params, **options)
+    Duck-typed like a torch optimizer (``param_groups``, ``state``, ``zero_grad``, ``step``)
+    rather than a ``torch.optim.Optimizer``: constructing one of those imports ``torch._dynamo``,
+    which costs seconds in every fresh process. ``log``: where ``zero_grad``/``step`` calls are
+    recorded (None: not recorded).
+    """
+
+    def __init__(self, params: Any, lr: float, momentum: float = 0.0, log: list[Event] | None = None) -> None:
+        self.param_groups: list[dict[str, Any]] = [{"params": list(params), "lr": lr, "momentum": momentum}]
+        self.state: dict[torch.Tensor, dict[str, torch.Tensor]] = {}
         self.log = log
 
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        self.log.append(("optimizer.zero_grad",))
-        super().zero_grad(set_to_none)
+    def _record(self, event: str) -> None:
+        if self.log is not None:
+            self.log.append((event,))
 
-    def step(self, closure: Any = None) -> Any:
-        self.log.append(("optimizer.step",))
-        return super().step(closure)
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        self._record("optimizer.zero_grad")
+        for group in self.param_groups:
+            for parameter in group["params"]:
+                if parameter.grad is None:
+                    continue
+                if set_to_none:
+                    parameter.grad = None
+                else:
+                    parameter.grad.detach_().zero_()
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update: ``buf = momentum * buf + grad`` (``buf = grad`` at first), ``p -= lr * buf``."""
+        self._record("optimizer.step")
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for parameter in group["params"]:
+                if parameter.grad is None:
+                    continue
+                direction = parameter.grad
+                if group["momentum"]:
+                    state = self.state.setdefault(parameter, {})
+                    if "momentum_buffer" not in state:
+                        state["momentum_buffer"] = direction.detach().clone()
+                    else:
+                        state["momentum_buffer"].mul_(group["momentum"]).add_(direction)
+                    direction = state["momentum_buffer"]
+                parameter.add_(direction, alpha=-group["lr"])
+        return loss
 
 
 class EvalAfterPass:
@@ -384,10 +421,9 @@ class LoopSetup:
             return EvalAfterPass(self.batches(), model)
         return self.batches()
 
-    def optimizer_for(self, model: nn.Module, log: list[Event] | None = None) -> torch.optim.Optimizer:
-        if log is None:
-            return torch.optim.SGD(model.parameters(), lr=self.lr, momentum=self.momentum)
-        return LoggedSGD(model.parameters(), log, lr=self.lr, momentum=self.momentum)
+    def optimizer_for(self, model: nn.Module, log: list[Event] | None = None) -> KitSGD:
+        """SGD over ``model.parameters()`` with this setup's lr and momentum (see ``KitSGD``)."""
+        return KitSGD(model.parameters(), lr=self.lr, momentum=self.momentum, log=log)
 
     def criterion_object(self) -> nn.Module:
         """The loss the loop must use (the documented default when none is passed)."""
