@@ -1,8 +1,9 @@
-"""softmax = exp(z - logsumexp(z)); cross-entropy from torch.logsumexp."""
+"""softmax = exp(s - logsumexp(s)) with s = z - max(z); cross-entropy from torch.logsumexp."""
 
 
 def softmax(logits, dim=-1):
-    return torch.exp(logits - torch.logsumexp(logits, dim=dim, keepdim=True))
+    shifted = logits - logits.amax(dim=dim, keepdim=True)  # keeps float32 digits at 1e4
+    return torch.exp(shifted - torch.logsumexp(shifted, dim=dim, keepdim=True))
 
 
 def cross_entropy(logits, targets):
