@@ -4,6 +4,18 @@ Each operation is trusted kit code that runs *in the worker*: it calls into the 
 module while ``detector`` (the forbidden-API detector, a ``TorchFunctionMode``) is active, and
 returns ``(value, extra)``: the value to check and a dict of extra facts (e.g. which inputs the
 student modified in place). Graders invoke them through ``Submission.op(name, ...)``.
+
+Operations:
+
+* ``call``, ``call_with_grad``: a student function on plain data (exercises 1-6).
+* ``model_structure``, ``model_forward``, ``count_parameters_of``: build the student's
+  ``nn.Module`` classes in the worker (a module object cannot travel back), report their
+  parameter shapes, run them with weights the grader chose (loaded by position), count the
+  parameters of kit-built models (exercise 7).
+* ``run_training``, ``run_evaluation``: run the student's loops on a ``LoopSetup`` (seeded data,
+  a seeded kit model, ``KitSGD``) with spies that log modes, grad mode, zero_grad and step
+  (exercise 8). The trusted side rebuilds the same setup and recomputes everything it checks;
+  what student code does to these objects inside the worker cannot change those recomputations.
 """
 
 from __future__ import annotations
