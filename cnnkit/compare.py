@@ -107,6 +107,14 @@ def cpu_has_native_bf16() -> bool:
         return False
 
 
+def usable_cores() -> int:
+    """CPU cores this process may run on (respects taskset/cgroup affinity where the OS tells)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
 def pick_precision(choice: str, device: torch.device) -> torch.dtype:
     """bfloat16 where the device supports it natively (``auto``), else float32."""
     if choice == "fp32":
@@ -127,7 +135,7 @@ def training_context(device: torch.device, dtype: torch.dtype, threads: int | No
     """Threads, denormal flushing and autocast for everything run inside (restored afterwards)."""
     old_threads = torch.get_num_threads()
     if device.type == "cpu":
-        torch.set_num_threads(threads or os.cpu_count() or 1)
+        torch.set_num_threads(threads or usable_cores())
         torch.set_flush_denormal(True)
     # cache_enabled=False: the cast weights are cached until the context exits, and it spans all of
     # training, so a cached cast would freeze the weights at their initial values.
