@@ -164,6 +164,8 @@ class Sandbox:
         raise StudentCrash(self._death_message())
 
     def _death_message(self) -> str:
+        if self._process is not None:
+            self._process.join(timeout=2)  # reap it, so that its exit status is known
         code = self._process.exitcode if self._process is not None else None
         if code is not None and code < 0:
             how = f"was killed by signal {-code}"

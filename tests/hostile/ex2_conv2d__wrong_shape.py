@@ -1,0 +1,7 @@
+"""Returns the right values with an extra leading axis."""
+
+_reference_conv2d = conv2d  # noqa: F821 (defined by the reference above)
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0):
+    return _reference_conv2d(x, weight, bias, stride, padding).unsqueeze(0)
