@@ -1,0 +1,68 @@
+"""Hidden checks for exercise 9, ``compare_models``: the article's CNN, order, seeding, pass-through."""
+
+from __future__ import annotations
+
+import pytest
+from torch import nn
+
+from cnnkit.checks import fail
+from cnnkit.data import Batches, sample_batches
+from cnnkit.mnist_grading import WHAT, check_learns, check_parameters, check_structure
+
+
+@pytest.fixture(scope="module")
+def batches():
+    return sample_batches(batch_size=64, seed=0)
+
+
+def compare(sub, batches, names: tuple[str, ...], epochs: int, **kwargs):
+    train, test = batches
+    return sub.compare_models(train, test, num_epochs=epochs, model_names=names, **kwargs)
+
+
+@pytest.mark.points(3)
+def test_article_cnn(sub, batches):
+    """MNIST_CNN: 1,625,866 parameters (3x the plain net's) and it learns in one epoch."""
+    names, case = ("MNIST_CNN",), "compare_models(sample, num_epochs=1, model_names=('MNIST_CNN',))"
+    results = compare(sub, batches, names, 1)
+    check_structure(results, names, 1, case)
+    check_parameters(results, "MNIST_CNN", case)
+    check_learns(results, "MNIST_CNN", 60.0, case)
+
+
+@pytest.mark.points(2)
+def test_seeds_before_each_model(sub, batches):
+    """PlainNN trains identically alone and after SmallCNN: the seed is set before *each* model."""
+    shuffled, test = batches  # a fixed batch order, so that only the seeding can differ
+    batches = (Batches(shuffled.images, shuffled.labels, batch_size=64, shuffle=False), test)
+    alone = compare(sub, batches, ("PlainNN",), 1, seed=3)
+    names = ("SmallCNN", "PlainNN")
+    case = "compare_models(sample, num_epochs=1, model_names=('SmallCNN', 'PlainNN'), seed=3)"
+    after = compare(sub, batches, names, 1, seed=3)
+    check_structure(after, names, 1, case)
+    if after["PlainNN"]["epoch_losses"] != alone["PlainNN"]["epoch_losses"]:
+        fail(WHAT, f"PlainNN's losses depend on the models trained before it: alone "
+             f"{alone['PlainNN']['epoch_losses']}, after SmallCNN {after['PlainNN']['epoch_losses']}", case,
+             "call torch.manual_seed(seed) right before building each model")
+
+
+@pytest.mark.points(1)
+def test_seed_is_used(sub, batches):
+    """Another seed, another initialisation, other losses."""
+    first = compare(sub, batches, ("PlainNN",), 1, seed=3)
+    second = compare(sub, batches, ("PlainNN",), 1, seed=4)
+    if first["PlainNN"]["epoch_losses"] == second["PlainNN"]["epoch_losses"]:
+        fail(WHAT, "seed=3 and seed=4 gave identical losses", "compare_models(sample, model_names=('PlainNN',))",
+             "pass seed to torch.manual_seed before building each model")
+
+
+@pytest.mark.points(1)
+def test_criterion_is_passed_on(sub, batches):
+    """A given criterion reaches train_model (heavy label smoothing keeps the loss above 1.5)."""
+    case = "compare_models(sample, num_epochs=1, model_names=('PlainNN',), criterion=CrossEntropyLoss(label_smoothing=0.9))"
+    results = compare(sub, batches, ("PlainNN",), 1, criterion=nn.CrossEntropyLoss(label_smoothing=0.9))
+    check_structure(results, ("PlainNN",), 1, case)
+    loss = results["PlainNN"]["epoch_losses"][0]
+    if loss < 1.5:
+        fail(WHAT, f"the epoch loss is {loss:.3f}: the criterion given was not used", case,
+             "pass criterion=criterion to train_model")
