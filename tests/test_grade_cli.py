@@ -40,7 +40,9 @@ def test_the_three_formats_render_the_same_run(tmp_path: Path, capsys: pytest.Ca
 def test_stubs_score_zero_and_still_exit_0(tmp_path: Path):
     report = _grade_json(paths.EXERCISES_DIR, tmp_path)
     assert report["score"] == 0 < report["max_score"]
-    assert all(t["status"] == "error" and "not implemented" in t["feedback"] for t in report["exercises"][0]["tests"])
+    tests = report["exercises"][0]["tests"]
+    assert {t["status"] for t in tests} <= {"error", "failed"}
+    assert any("not implemented" in t["feedback"] for t in tests)
 
 
 def test_public_only_runs_only_public_tests(tmp_path: Path):
