@@ -186,6 +186,12 @@ class GradingSession:
                     tail = self.sandboxes[result.exercise].output_tail(300).strip()
                     if tail:
                         result.feedback += f"\n  your code printed (last lines): {tail[-300:]}"
+                dependencies = spec.exercise(result.exercise).depends_on
+                if dependencies:
+                    result.feedback += (
+                        f"\n  note: {result.exercise} runs your {' and '.join(dependencies)}; "
+                        "if those lose points, fix them first"
+                    )
 
     # -- reporting ------------------------------------------------------------------------------
     def apply_exercise_rules(self) -> None:
