@@ -55,6 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("compare-results"), help="folder for JSON and plots")
     parser.add_argument("--batch-size", type=int, default=64, help="training batch size (the article's: 64)")
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate (the article's: 0.001)")
+    parser.add_argument("--lr-decay", type=float, default=0.7,
+                        help="multiply the learning rate by this after every epoch (1.0: the article's constant rate)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
     parser.add_argument("--no-download", action="store_true", help="never download MNIST")
@@ -270,6 +272,7 @@ def run_comparison(args: argparse.Namespace, module: ModuleType, data: Dataset) 
             num_epochs=args.epochs,
             model_names=names,
             learning_rate=args.lr,
+            lr_decay=args.lr_decay,
             seed=args.seed,
             criterion=progress.criterion,
             prepare_model=model_preparer(device, progress.new_model),
@@ -287,6 +290,7 @@ def run_comparison(args: argparse.Namespace, module: ModuleType, data: Dataset) 
             "epochs": args.epochs,
             "batch_size": args.batch_size,
             "learning_rate": args.lr,
+            "lr_decay": args.lr_decay,
             "optimizer": "Adam",
             "seed": args.seed,
             "device": str(device),
@@ -319,7 +323,8 @@ def format_table(report: dict[str, Any]) -> str:
     lines.extend(truth_notes(results))
     settings = report["settings"]
     lines.append(
-        f"({settings['epochs']} epochs, batch {settings['batch_size']}, Adam lr {settings['learning_rate']}, "
+        f"({settings['epochs']} epochs, batch {settings['batch_size']}, Adam lr {settings['learning_rate']} "
+        f"x{settings.get('lr_decay', 1.0):g} per epoch, "
         f"{settings['train_images']:,} training / {settings['test_images']:,} test images, {settings['device']}, "
         f"{settings['precision']}, {settings['threads']} threads)"
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from torch import nn
 
@@ -66,3 +68,18 @@ def test_criterion_is_passed_on(sub, batches):
     if loss < 1.5:
         fail(WHAT, f"the epoch loss is {loss:.3f}: the criterion given was not used", case,
              "pass criterion=criterion to train_model")
+
+
+@pytest.mark.points(1)
+def test_lr_decay_is_applied_after_each_epoch(sub, batches):
+    """lr_decay=0 freezes PlainNN (no dropout) after epoch 1, so epochs 2 and 3 see the same weights."""
+    case = "compare_models(sample, num_epochs=3, model_names=('PlainNN',), lr_decay=0.0)"
+    results = compare(sub, batches, ("PlainNN",), 3, lr_decay=0.0)
+    check_structure(results, ("PlainNN",), 3, case)
+    first, second, third = results["PlainNN"]["epoch_losses"]
+    if not math.isclose(second, third, rel_tol=1e-4):
+        fail(WHAT, f"with lr_decay=0 the losses of epochs 2 and 3 should be equal (the learning rate is 0 after "
+             f"epoch 1), got {second:.5f} and {third:.5f}", case,
+             "train one epoch at a time and multiply each optimizer.param_groups[i]['lr'] by lr_decay in between")
+    if math.isclose(first, second, rel_tol=1e-4):
+        fail(WHAT, f"epochs 1 and 2 have the same loss {first:.5f}: did training happen at all?", case)
