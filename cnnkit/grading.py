@@ -28,6 +28,12 @@ from cnnkit import paths
 COMPLETED_EXIT_CODES = (0, 1)
 
 
+#: Every grading run keeps its report in a private folder under this one, and every sandbox is
+#: denied the whole of it: student code in one submission of a parallel batch can neither read
+#: nor overwrite the in-progress report of another.
+REPORTS_ROOT = Path(tempfile.gettempdir()) / "cnnkit-reports"
+
+
 class GraderFault(RuntimeError):
     """The grader itself failed (no report, a collection error, a crash of pytest): not the student's fault."""
 
@@ -91,9 +97,10 @@ def grade_submission(
     "timeout". ``deny``: more paths student code may not open (report outputs). Raises
     ``GraderFault`` when pytest did not grade (collection error, internal error, no report).
     """
-    with tempfile.TemporaryDirectory(prefix="cnnkit-report-") as scratch:
+    REPORTS_ROOT.mkdir(mode=0o700, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="report-", dir=REPORTS_ROOT) as scratch:
         report_path = Path(scratch) / "report.json"
-        denied = [Path(scratch), *deny]
+        denied = [REPORTS_ROOT, *deny]
         command = pytest_command(
             Path(submission).resolve(), report_path, public_only=public_only, exercises=exercises,
             extra_args=[*extra_args, *(arg for path in denied for arg in ("--cnnkit-deny", str(path)))],
@@ -113,7 +120,7 @@ def grade_submission(
         output = log_path.read_text(errors="replace")
         if not report_path.exists():
             raise GraderFault(f"the grader produced no report (pytest exit {exit_code}):\n{output[-3000:]}")
-        report = json.loads(report_path.read_text())
+        report = _read_report(report_path, Path(submission).resolve(), output)
         if exit_code is None:
             mark_unfinished(
                 report, "timeout",
@@ -127,6 +134,17 @@ def grade_submission(
         report["pytest_exit_code"] = exit_code
         report["seconds"] = round(time.monotonic() - started, 2)
         return report
+
+
+def _read_report(path: Path, submission: Path, log: str) -> dict[str, Any]:
+    """The plugin's report for ``submission``; anything else (unreadable, another run's) is a grader fault."""
+    try:
+        report = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise GraderFault(f"the grader's report is unreadable ({exc}):\n{log[-3000:]}") from None
+    if not isinstance(report, dict) or report.get("submission") != str(submission) or "exercises" not in report:
+        raise GraderFault(f"the report at {path} is not this run's report for {submission} (tampered with?)")
+    return report
 
 
 def run_graders(

@@ -167,3 +167,24 @@ def test_overall_time_limit_reports_unfinished_tests_as_timeout(tmp_path: Path):
     assert [t["name"] for t in tests] == grader_test_names("ex1_output_size")
     assert any("overall limit" in t["feedback"] for t in tests if t["status"] == "timeout")
     assert report["score"] == sum(t["score"] for t in tests)
+
+
+def test_a_submission_cannot_touch_another_runs_report(tmp_path: Path):
+    """In a parallel batch, a hostile submission must not overwrite another submission's in-progress report."""
+    from cnnkit.grading import REPORTS_ROOT
+
+    REPORTS_ROOT.mkdir(mode=0o700, exist_ok=True)
+    other = REPORTS_ROOT / f"report-other-run-{tmp_path.name}"
+    other.mkdir()
+    try:
+        (other / "report.json").write_text('{"submission": "another student"}')
+        fixture = HOSTILE_DIR / "ex1_output_size__fake_report.py"
+        submission = build_submission(tmp_path / "submission", {"ex1_output_size": fixture.read_text()})
+        report = run_graders(submission, exercises=["ex1_output_size"])
+        assert (other / "report.json").read_text() == '{"submission": "another student"}'
+        score, max_score = scores_by_exercise(report)["ex1_output_size"]
+        assert score == max_score < 9999
+    finally:
+        for path in other.iterdir():
+            path.unlink()
+        other.rmdir()

@@ -10,7 +10,8 @@ _reference_conv_output_size = conv_output_size  # noqa: F821 (defined by the ref
 
 
 def _targets():
-    guessed = glob.glob(os.path.join(tempfile.gettempdir(), "cnnkit-report-*", "report.json"))
+    guessed = glob.glob(os.path.join(tempfile.gettempdir(), "cnnkit-report*", "*report*", "report.json"))
+    guessed += glob.glob(os.path.join(tempfile.gettempdir(), "cnnkit-report*", "report.json"))
     guessed += ["/autograder/results/results.json", os.environ.get("CNNKIT_HOSTILE_TARGET", "")]
     return [path for path in guessed if path]
 
