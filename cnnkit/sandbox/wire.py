@@ -9,7 +9,6 @@ build any other object. Anything else the student returns becomes a ``Foreign`` 
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,7 +132,3 @@ def loads_reply(data: bytes) -> dict:
     if not isinstance(reply, dict):
         raise ValueError("malformed reply from the worker")
     return reply
-
-
-def is_nan_float(value: Any) -> bool:
-    return isinstance(value, float) and math.isnan(value)
