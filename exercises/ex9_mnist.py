@@ -9,8 +9,9 @@ The batches come ready-made: ``train_batches`` and ``test_batches`` are re-itera
 ``(images (N, 1, 28, 28), labels (N,))``, e.g. ``cnnkit.data.Batches`` over the whole dataset
 in memory. Iterate them once per epoch (``train_model`` already does). The kit's
 ``cnnkit compare`` command and the grader call this function with their own batches, a
-``criterion`` that records the loss for the progress bar, and a ``prepare_model`` hook that
-puts each new model on the right device and memory format; pass them through.
+``criterion`` that records the loss for the progress bar, a ``prepare_model`` hook that
+puts each new model on the right device and memory format, and a ``make_optimizer`` that
+builds Adam with the fastest kernel the device has; pass them through.
 
 Reproducibility: call ``torch.manual_seed(seed)`` right before building *each* model, so that a
 model's initial weights (and its dropout masks) do not depend on which models came before it.
@@ -44,7 +45,7 @@ evaluation. The result, one entry per model name, in the order given::
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import torch
@@ -67,6 +68,7 @@ def compare_models(
     criterion: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
     prepare_model: Callable[[nn.Module], nn.Module] | None = None,
     lr_decay: float = 1.0,
+    make_optimizer: Callable[[Iterator[nn.Parameter], float], torch.optim.Optimizer] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Build, train (Adam, ``learning_rate``) and evaluate each model named in ``model_names``.
 
@@ -81,6 +83,8 @@ def compare_models(
         prepare_model: if given, ``model = prepare_model(model)`` right after building it and
             *before* creating the optimizer (it may move the model to another device).
         lr_decay: after each epoch, multiply the learning rate by this (1.0: constant).
+        make_optimizer: if given, the optimizer is ``make_optimizer(model.parameters(), learning_rate)``
+            (built after ``prepare_model``); None means ``torch.optim.Adam(model.parameters(), lr=learning_rate)``.
 
     Returns:
         ``{name: {"parameters", "test_accuracy", "train_seconds", "epoch_losses", "model"}}``

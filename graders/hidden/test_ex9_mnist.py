@@ -9,7 +9,7 @@ from torch import nn
 
 from cnnkit.checks import fail
 from cnnkit.data import Batches, sample_batches
-from cnnkit.mnist_grading import WHAT, check_learns, check_parameters, check_structure
+from cnnkit.mnist_grading import WHAT, check_learns, check_parameters, check_structure, frozen_optimizer
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +83,16 @@ def test_lr_decay_is_applied_after_each_epoch(sub, batches):
              "train one epoch at a time and multiply each optimizer.param_groups[i]['lr'] by lr_decay in between")
     if math.isclose(first, second, rel_tol=1e-4):
         fail(WHAT, f"epochs 1 and 2 have the same loss {first:.5f}: did training happen at all?", case)
+
+
+@pytest.mark.points(1)
+def test_make_optimizer_is_passed_on(sub, batches):
+    """A given make_optimizer builds the optimizer: SGD with learning rate 0 leaves PlainNN untrained."""
+    case = "compare_models(sample, num_epochs=2, model_names=('PlainNN',), make_optimizer=<SGD with lr=0>)"
+    results = compare(sub, batches, ("PlainNN",), 2, make_optimizer=frozen_optimizer)
+    check_structure(results, ("PlainNN",), 2, case)
+    first, second = results["PlainNN"]["epoch_losses"]
+    if not math.isclose(first, second, rel_tol=1e-4):
+        fail(WHAT, f"the losses of epochs 1 and 2 differ ({first:.5f}, {second:.5f}): the weights moved, so the "
+             "make_optimizer given was not used", case,
+             "if make_optimizer is given, build the optimizer with make_optimizer(model.parameters(), learning_rate)")
