@@ -20,6 +20,8 @@ def test_end_to_end_on_the_sample(tmp_path, capsys):
     report = json.loads((out / "results.json").read_text())
     assert list(report["results"]) == ["PlainNN", "SmallCNN"]
     assert report["results"]["SmallCNN"]["parameters"] == 105_866
+    settings = report["settings"]
+    assert settings["layers"] == "cnnkit.fast_layers" and settings["optimizer"] == "Adam (fused)"
     assert all(r["test_accuracy"] > 50 and len(r["epoch_losses"]) == 1 for r in report["results"].values())
     matrix = torch.tensor(report["confusion_matrix"])
     assert matrix.shape == (10, 10) and matrix.sum(dim=1).tolist() == [50] * 10
@@ -27,6 +29,16 @@ def test_end_to_end_on_the_sample(tmp_path, capsys):
         assert (out / name).read_bytes()[:4] == b"\x89PNG"
     table = capsys.readouterr().out
     assert "SmallCNN has 1/5.1 the parameters of PlainNN" in table
+
+
+def test_stock_layers_keep_the_model_as_built(tmp_path):
+    out = tmp_path / "results"
+    code = main(["compare", "--sample", "--epochs", "1", "--models", "cnn", "--solutions", "--device", "cpu",
+                 "--no-progress", "--stock-layers", "--out", str(out)])
+    assert code == 0
+    report = json.loads((out / "results.json").read_text())
+    assert report["settings"]["layers"] == "stock"
+    assert report["results"]["MNIST_CNN"]["parameters"] == 1_625_866
 
 
 def test_runs_a_submission_folder(tmp_path):
