@@ -3,64 +3,91 @@
 The article's pipeline: ``torchvision.datasets.MNIST`` with ``ToTensor()`` +
 ``Normalize((0.1307,), (0.3081,))`` applied image by image, a ``DataLoader`` (batch 64,
 shuffle, ``num_workers=2``), float32, its plain loop (zero_grad, forward, loss, backward, step,
-``loss.item()``) with Adam (lr 0.001). The kit's: the whole set normalised once in memory
-(``cnnkit.data.Batches``), channels-last, bfloat16 autocast where the CPU supports it natively,
-all cores, denormals flushed (``cnnkit.compare.training_context``), running the reference
-``train_model`` of exercise 8.
+``loss.item()``) with Adam (lr 0.001). The kit's (what ``cnnkit compare`` does on the CPU):
 
-Other processes on the machine distort absolute numbers, so the two pipelines run
-*alternately* in short bursts (``--batches`` timed batches after ``--warmup`` untimed ones),
-``--repeats`` times, and the table reports the median images/s of each and their ratio.
-From those it projects the time of the article's 10-epoch comparison (PlainNN + MNIST_CNN)
-both ways; ``--full`` measures it for real instead (about 16 minutes for the article's side on
-a quiet 2-core machine).
+* in memory: the whole set normalised once (``cnnkit.data.Batches``);
+* channels-last activations and weights;
+* bfloat16 autocast where the CPU computes in bfloat16 natively, all cores, denormals flushed
+  (``cnnkit.compare.training_context``);
+* ``cnnkit.fast_layers``: the same max-pool and dropout, on faster kernels;
+* Adam's fused kernel (``cnnkit.compare.fastest_adam``);
+* glibc keeps freed memory (``cnnkit.compare.keep_freed_memory``);
 
-    python benchmarks/bench_mnist.py --data /path/to/root [--models plain,cnn,small] [--out benchmarks/results]
+running the reference ``train_model`` of exercise 8. ``--ablation`` adds one kit pipeline per
+lever with that lever off (and one with only the in-memory batches), to show what each is worth.
+
+Every pipeline runs in its own worker process (the allocator setting is process-wide and cannot
+be undone), and the workers take turns: short bursts (``--batches`` timed batches after
+``--warmup`` untimed ones), ``--repeats`` rounds, after one untimed round. The table reports
+each pipeline's median images/s and its ratio to the article's; other processes on the machine
+distort absolute numbers, much less the ratios. From those it projects the article's 10-epoch
+comparison (PlainNN + MNIST_CNN) both ways; ``--full`` times both for real instead (about
+16 minutes for the article's side on a quiet 2-core machine; the kit's side runs the reference
+``compare_models`` exactly as ``cnnkit compare`` does, learning-rate decay included).
+
+    python benchmarks/bench_mnist.py --data /path/to/root [--models plain,cnn,small] [--ablation] [--out DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import json
+import multiprocessing
 import os
 import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "solutions"))
-
-import ex7_models  # noqa: E402  (the reference models)
-import ex8_training  # noqa: E402  (the reference training loop, run by the kit's pipeline)
-
-from cnnkit.compare import MODEL_KEYS, model_preparer, pick_precision, training_context  # noqa: E402
-from cnnkit.data import Batches, load_split, normalize, resolve_root  # noqa: E402
-
 TRAIN_IMAGES = 60_000
+BATCH_SIZE = 64
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """One way to train: the article's as written, or the kit's with some levers on."""
+
+    name: str
+    article: bool = False  # the article's DataLoader, float32 and stock everything
+    bf16: bool = True  # bfloat16 autocast (where the CPU has native bfloat16)
+    channels_last: bool = True
+    fast_layers: bool = True
+    fused_adam: bool = True
+    keep_freed_memory: bool = True
+
+
+ARTICLE = Pipeline("article", article=True)
+KIT = Pipeline("kit")
+ABLATION = (
+    Pipeline("in-memory only", bf16=False, channels_last=False, fast_layers=False, fused_adam=False,
+             keep_freed_memory=False),
+    replace(KIT, name="kit - bf16", bf16=False),
+    replace(KIT, name="kit - channels-last", channels_last=False),
+    replace(KIT, name="kit - fast layers", fast_layers=False),
+    replace(KIT, name="kit - fused Adam", fused_adam=False),
+    replace(KIT, name="kit - freed memory", keep_freed_memory=False),
+)
 
 
 # -- the article's pipeline, as written ------------------------------------------------------------
-def article_loader(root: Path, batch_size: int = 64) -> torch.utils.data.DataLoader:
+def article_loader(root: Path, train: bool = True) -> torch.utils.data.DataLoader:
     from torchvision import datasets, transforms
 
     transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
-    train_dataset = datasets.MNIST(root=str(root), train=True, download=False, transform=transform)
-    return torch.utils.data.DataLoader(train_dataset, batch_size=batch_size, shuffle=True, num_workers=2)
-
-
-def article_test_loader(root: Path) -> torch.utils.data.DataLoader:
-    from torchvision import datasets, transforms
-
-    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
-    test_dataset = datasets.MNIST(root=str(root), train=False, download=False, transform=transform)
-    return torch.utils.data.DataLoader(test_dataset, batch_size=1000, shuffle=False)
+    dataset = datasets.MNIST(root=str(root), train=train, download=False, transform=transform)
+    if train:
+        return torch.utils.data.DataLoader(dataset, batch_size=BATCH_SIZE, shuffle=True, num_workers=2)
+    return torch.utils.data.DataLoader(dataset, batch_size=1000, shuffle=False)
 
 
 def article_train(model: nn.Module, loader: Iterable, optimizer: torch.optim.Optimizer, epochs: int = 1) -> None:
@@ -96,7 +123,7 @@ class Burst:
         self.batches, self.warmup, self.timed = batches, warmup, timed
         self.images_per_second = 0.0
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator:
         seen, start = 0, time.perf_counter()
         for index, (inputs, targets) in enumerate(itertools.islice(iter(self.batches), self.warmup + self.timed)):
             if index == self.warmup:
@@ -106,119 +133,215 @@ class Burst:
         self.images_per_second = seen / (time.perf_counter() - start)
 
 
-def fresh(name: str, prepare: Callable[[nn.Module], nn.Module] | None = None) -> tuple[nn.Module, torch.optim.Optimizer]:
-    torch.manual_seed(0)
-    model = getattr(ex7_models, name)()
-    if prepare is not None:
-        model = prepare(model)
-    return model, torch.optim.Adam(model.parameters(), lr=1e-3)
+class Worker:
+    """Runs one pipeline in this process: bursts of training, or a full comparison."""
 
+    def __init__(self, pipeline: Pipeline, root: Path) -> None:
+        sys.path.insert(0, str(REPO / "solutions"))
+        import ex7_models
+        import ex8_training
+        import ex9_mnist
 
-def measure_article(name: str, loader: Iterable, warmup: int, timed: int) -> float:
-    model, optimizer = fresh(name)
-    burst = Burst(loader, warmup, timed)
-    article_train(model, burst, optimizer)
-    return burst.images_per_second
+        from cnnkit import compare
+        from cnnkit.data import Batches, load_split, normalize
 
+        self.pipeline, self.root = pipeline, root
+        self.models, self.training, self.comparison, self.compare = ex7_models, ex8_training, ex9_mnist, compare
+        self.device = torch.device("cpu")
+        self.dtype = torch.float32
+        if pipeline.article:
+            self.loader = article_loader(root)
+            return
+        if pipeline.keep_freed_memory:
+            compare.keep_freed_memory()
+        if pipeline.bf16:
+            self.dtype = compare.pick_precision("auto", self.device)
+        images, labels = load_split("train", root, download=False)
+        self.batches = Batches(normalize(images), labels, BATCH_SIZE, shuffle=True, seed=0,
+                               channels_last=pipeline.channels_last)
+        test_images, test_labels = load_split("test", root, download=False)
+        self.test = Batches(normalize(test_images), test_labels, 1000, channels_last=pipeline.channels_last)
 
-def measure_kit(name: str, batches: Batches, warmup: int, timed: int, dtype: torch.dtype) -> float:
-    device = torch.device("cpu")
-    with training_context(device, dtype, None):
-        model, optimizer = fresh(name, model_preparer(device, lambda _: None))
-        burst = Burst(batches, warmup, timed)
-        ex8_training.train_model(model, optimizer, burst, 1)
-    return burst.images_per_second
+    def prepare(self, model: nn.Module) -> nn.Module:
+        if self.pipeline.fast_layers:
+            from cnnkit.fast_layers import speed_up
 
+            speed_up(model)
+        return model.to(memory_format=torch.channels_last) if self.pipeline.channels_last else model
 
-def full_runs(root: Path, batches: Batches, test: Batches, dtype: torch.dtype, epochs: int) -> dict:
-    """The 10-epoch comparison of PlainNN and MNIST_CNN, both pipelines, for real."""
-    times: dict[str, dict[str, float]] = {"article": {}, "kit": {}}
-    accuracy: dict[str, dict[str, float]] = {"article": {}, "kit": {}}
-    loader, test_loader = article_loader(root), article_test_loader(root)
-    device = torch.device("cpu")
-    for name in ("PlainNN", "MNIST_CNN"):
-        model, optimizer = fresh(name)
-        start = time.perf_counter()
-        article_train(model, loader, optimizer, epochs)
-        accuracy["article"][name] = article_accuracy(model, test_loader)
-        times["article"][name] = time.perf_counter() - start
-        with training_context(device, dtype, None):
-            model, optimizer = fresh(name, model_preparer(device, lambda _: None))
+    def make_optimizer(self, parameters: Iterable[nn.Parameter], learning_rate: float) -> torch.optim.Optimizer:
+        return torch.optim.Adam(parameters, lr=learning_rate, fused=self.pipeline.fused_adam or None)
+
+    def fresh(self, name: str) -> tuple[nn.Module, torch.optim.Optimizer]:
+        torch.manual_seed(0)
+        model = getattr(self.models, name)()
+        if self.pipeline.article:
+            return model, torch.optim.Adam(model.parameters(), lr=1e-3)
+        model = self.prepare(model)
+        return model, self.make_optimizer(model.parameters(), 1e-3)
+
+    @staticmethod
+    def criterion(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return nn.functional.cross_entropy(logits.float(), targets)  # as cnnkit compare's
+
+    def burst(self, name: str, warmup: int, timed: int) -> float:
+        model, optimizer = self.fresh(name)
+        if self.pipeline.article:
+            burst = Burst(self.loader, warmup, timed)
+            article_train(model, burst, optimizer)
+            return burst.images_per_second
+        burst = Burst(self.batches, warmup, timed)
+        with self.compare.training_context(self.device, self.dtype, None):
+            self.training.train_model(model, optimizer, burst, 1, criterion=self.criterion)
+        return burst.images_per_second
+
+    def full(self, name: str, epochs: int) -> dict[str, float]:
+        """``epochs`` epochs of training, timed, then the test accuracy."""
+        if self.pipeline.article:
+            model, optimizer = self.fresh(name)
             start = time.perf_counter()
-            ex8_training.train_model(model, optimizer, batches, epochs)
-            accuracy["kit"][name] = ex8_training.evaluate_model(model, test)
-            times["kit"][name] = time.perf_counter() - start
-    return {"seconds": times, "test_accuracy": accuracy}
+            article_train(model, self.loader, optimizer, epochs)
+            seconds = time.perf_counter() - start
+            return {"seconds": seconds, "test_accuracy": article_accuracy(model, article_loader(self.root, train=False))}
+        with self.compare.training_context(self.device, self.dtype, None):
+            result = self.comparison.compare_models(
+                self.batches, self.test, num_epochs=epochs, model_names=(name,), seed=0, criterion=self.criterion,
+                prepare_model=self.prepare, make_optimizer=self.make_optimizer, lr_decay=0.7,
+            )[name]
+        return {"seconds": result["train_seconds"], "test_accuracy": result["test_accuracy"]}
+
+
+def serve(pipeline: Pipeline, root: Path, connection: Any, start_method: str) -> None:
+    """Worker process: build the pipeline, then answer ``(method, *args)`` requests until ``None``."""
+    # A spawned process defaults to spawning its own children; the article's DataLoader workers
+    # must start as they would in a script run directly (fork on Linux), or each burst pays for
+    # two fresh interpreters (measured: the article's pipeline ran 18 % slower).
+    multiprocessing.set_start_method(start_method, force=True)
+    worker = Worker(pipeline, root)
+    connection.send(("ready", worker.dtype == torch.bfloat16))
+    while (request := connection.recv()) is not None:
+        method, *arguments = request
+        try:
+            connection.send(("ok", getattr(worker, method)(*arguments)))
+        except Exception as exc:  # noqa: BLE001 - reported by the parent
+            connection.send(("error", f"{type(exc).__name__}: {exc}"))
+    del worker
+    gc.collect()  # shut DataLoader workers down now, not during interpreter exit
+
+
+class Remote:
+    """The parent's handle on one worker process."""
+
+    def __init__(self, context: Any, pipeline: Pipeline, root: Path) -> None:
+        self.pipeline = pipeline
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=serve, args=(pipeline, root, child, multiprocessing.get_start_method()))
+        self.process.start()
+        self.bf16 = self._reply()
+
+    def _reply(self) -> Any:
+        status, value = self.connection.recv()
+        if status == "error":
+            raise RuntimeError(f"pipeline {self.pipeline.name}: {value}")
+        return value
+
+    def call(self, method: str, *arguments: Any) -> Any:
+        self.connection.send((method, *arguments))
+        return self._reply()
+
+    def close(self) -> None:
+        self.connection.send(None)
+        self.process.join(timeout=30)
+
+
+# -- the report ----------------------------------------------------------------------------------
+def throughput_table(names: list[str], pipelines: list[Pipeline], summary: dict, repeats: int, batches: int) -> str:
+    """One row per pipeline: median images/s per model and, in brackets, the ratio to the article's."""
+    width = max(len(p.name) for p in pipelines)
+    header = f"{'pipeline':<{width}} " + " ".join(f"{name:>19}" for name in names)
+    lines = [header, "-" * len(header)]
+    for pipeline in pipelines:
+        cells = []
+        for name in names:
+            rate, article = summary[name][pipeline.name]["median"], summary[name]["article"]["median"]
+            cells.append(f"{rate:>10,.0f} ({rate / article:5.2f}x)")
+        lines.append(f"{pipeline.name:<{width}} " + " ".join(cells))
+    lines.append(f"(images/s: median of {repeats} alternating bursts of {batches} batches of {BATCH_SIZE} per pipeline; "
+                 "in brackets: ratio to the article's)")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=None, help="MNIST root holding MNIST/raw/ (default: $CNNKIT_DATA)")
     parser.add_argument("--models", default="plain,cnn,small")
-    parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--batches", type=int, default=60, help="timed batches of 64 per burst")
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--batches", type=int, default=100, help="timed batches of 64 per burst")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--precision", choices=("auto", "bf16", "fp32"), default="auto")
+    parser.add_argument("--ablation", action="store_true", help="also run the kit with each lever off")
     parser.add_argument("--full", action="store_true", help="also run both 10-epoch comparisons for real (slow)")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     args = parser.parse_args(argv)
 
+    from cnnkit.compare import MODEL_KEYS
+    from cnnkit.data import load_split, resolve_root
+
     root = resolve_root(args.data)
     load_split("train", root, download=False)  # verifies the files, clear error if absent
-    dtype = pick_precision(args.precision, torch.device("cpu"))
-    loader = article_loader(root)
-    images, labels = load_split("train", root, download=False)
-    batches = Batches(normalize(images), labels, 64, shuffle=True, seed=0, channels_last=True)
-
     names = [MODEL_KEYS[key.strip()] for key in args.models.split(",")]
-    rates: dict[str, dict[str, list[float]]] = {name: {"article": [], "kit": []} for name in names}
-    # One untimed round first: lazy imports, oneDNN primitive creation and allocator warm-up would
-    # otherwise land in the first timed burst (it measured the kit ~25 % slow here).
-    for name in names:
-        measure_article(name, loader, args.warmup, args.warmup)
-        measure_kit(name, batches, args.warmup, args.warmup, dtype)
-    for repeat in range(args.repeats):
+    pipelines = [ARTICLE, KIT, *(ABLATION if args.ablation else ())]
+    context = multiprocessing.get_context("spawn")
+    remotes = [Remote(context, pipeline, root) for pipeline in pipelines]
+    rates: dict[str, dict[str, list[float]]] = {name: {p.name: [] for p in pipelines} for name in names}
+    try:
+        # One untimed round first: lazy imports, oneDNN primitive creation and allocator warm-up.
         for name in names:
-            rates[name]["article"].append(measure_article(name, loader, args.warmup, args.batches))
-            rates[name]["kit"].append(measure_kit(name, batches, args.warmup, args.batches, dtype))
-            print(f"repeat {repeat + 1}/{args.repeats} {name:<9} article {rates[name]['article'][-1]:8.0f} img/s"
-                  f"   kit {rates[name]['kit'][-1]:8.0f} img/s", flush=True)
+            for remote in remotes:
+                remote.call("burst", name, args.warmup, args.warmup)
+        for repeat in range(args.repeats):
+            for name in names:
+                for remote in remotes:
+                    rates[name][remote.pipeline.name].append(remote.call("burst", name, args.warmup, args.batches))
+                print(f"repeat {repeat + 1}/{args.repeats} {name:<9} "
+                      + "  ".join(f"{p}: {r[-1]:,.0f}" for p, r in rates[name].items()) + " img/s", flush=True)
+        full = None
+        if args.full:
+            full = {remote.pipeline.name: {name: remote.call("full", name, args.epochs) for name in ("PlainNN", "MNIST_CNN")}
+                    for remote in remotes[:2]}
+    finally:
+        for remote in remotes:
+            remote.close()
 
-    rows, summary = [], {}
-    for name in names:
-        article, kit = statistics.median(rates[name]["article"]), statistics.median(rates[name]["kit"])
-        summary[name] = {"article_images_per_second": article, "kit_images_per_second": kit, "ratio": kit / article,
-                         "samples": rates[name]}
-        rows.append(f"{name:<10} {article:>14,.0f} {kit:>12,.0f} {kit / article:>7.2f}x")
+    summary = {name: {p: {"median": statistics.median(r), "samples": r} for p, r in per.items()}
+               for name, per in rates.items()}
+    table = throughput_table(names, pipelines, summary, args.repeats, args.batches)
     projected = {
-        side: sum(args.epochs * TRAIN_IMAGES / summary[name][f"{side}_images_per_second"] for name in ("PlainNN", "MNIST_CNN")
-                  if name in summary)
+        side: sum(args.epochs * TRAIN_IMAGES / summary[name][side]["median"] for name in ("PlainNN", "MNIST_CNN"))
         for side in ("article", "kit")
-    }
-    header = f"{'model':<10} {'article img/s':>14} {'kit img/s':>12} {'ratio':>8}"
-    table = "\n".join([header, "-" * len(header), *rows])
-    if "PlainNN" in summary and "MNIST_CNN" in summary:
+    } if {"PlainNN", "MNIST_CNN"} <= set(names) else None
+    if projected:
         table += (f"\n\nprojected {args.epochs}-epoch training of PlainNN + MNIST_CNN: article {projected['article'] / 60:.1f} min, "
                   f"kit {projected['kit'] / 60:.1f} min ({projected['article'] / projected['kit']:.2f}x faster)")
+    if full:
+        article_total = sum(run["seconds"] for run in full["article"].values())
+        kit_total = sum(run["seconds"] for run in full["kit"].values())
+        accuracies = ", ".join(f"{side} {name} {run['test_accuracy']:.2f} %" for side, runs in full.items()
+                               for name, run in runs.items())
+        table += (f"\nmeasured {args.epochs}-epoch training of PlainNN + MNIST_CNN: article {article_total / 60:.1f} min, "
+                  f"kit {kit_total / 60:.1f} min ({article_total / kit_total:.2f}x faster); test accuracy: {accuracies}")
     settings = {
-        "cpu_count": os.cpu_count(), "threads": torch.get_num_threads(), "precision": str(dtype).replace("torch.", ""),
+        "cpu_count": os.cpu_count(), "threads": torch.get_num_threads(),
+        "kit_precision": "bfloat16" if remotes[1].bf16 else "float32",
         "cpu_capability": torch.backends.cpu.get_cpu_capability(), "torch": torch.__version__,
-        "machine": platform.machine(), "warmup": args.warmup, "batches": args.batches, "repeats": args.repeats,
-        "load_average": os.getloadavg(),
+        "machine": platform.machine(), "processor": platform.processor(), "warmup": args.warmup,
+        "batches": args.batches, "repeats": args.repeats, "load_average": os.getloadavg(),
     }
-    table += (f"\n(median of {args.repeats} alternating bursts of {args.batches} batches of 64; {settings['cpu_count']} cores, "
-              f"kit precision {settings['precision']}, load average {settings['load_average'][0]:.1f})")
-    report: dict = {"settings": settings, "throughput": summary, "projected_seconds": projected}
-    if args.full:
-        test = Batches(*[normalize(t) if t.dtype == torch.uint8 else t for t in load_split("test", root, download=False)],
-                       batch_size=1000, channels_last=True)
-        report["full"] = full_runs(root, batches, test, dtype, args.epochs)
-        seconds = report["full"]["seconds"]
-        article_total, kit_total = sum(seconds["article"].values()), sum(seconds["kit"].values())
-        table += (f"\nmeasured {args.epochs}-epoch PlainNN + MNIST_CNN: article {article_total / 60:.1f} min, "
-                  f"kit {kit_total / 60:.1f} min ({article_total / kit_total:.2f}x faster); accuracies {report['full']['test_accuracy']}")
+    table += (f"\n({settings['cpu_count']} cores, kit precision {settings['kit_precision']}, "
+              f"load average {settings['load_average'][0]:.1f})")
     print(table)
+    report = {"settings": settings, "pipelines": [asdict(p) for p in pipelines], "throughput": summary,
+              "projected_seconds": projected, "full": full}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench_mnist.json").write_text(json.dumps(report, indent=2))
     (args.out / "bench_mnist.txt").write_text(table + "\n")
