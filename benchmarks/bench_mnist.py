@@ -80,11 +80,13 @@ ABLATION = (
 
 
 # -- the article's pipeline, as written ------------------------------------------------------------
-def article_loader(root: Path, train: bool = True) -> torch.utils.data.DataLoader:
+def article_loader(root: Path, train: bool = True, limit: int | None = None) -> torch.utils.data.DataLoader:
     from torchvision import datasets, transforms
 
     transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
     dataset = datasets.MNIST(root=str(root), train=train, download=False, transform=transform)
+    if limit is not None:  # --train-images: a quick check, not the article's pipeline any more
+        dataset = torch.utils.data.Subset(dataset, range(min(limit, len(dataset))))
     if train:
         return torch.utils.data.DataLoader(dataset, batch_size=BATCH_SIZE, shuffle=True, num_workers=2)
     return torch.utils.data.DataLoader(dataset, batch_size=1000, shuffle=False)
@@ -136,7 +138,7 @@ class Burst:
 class Worker:
     """Runs one pipeline in this process: bursts of training, or a full comparison."""
 
-    def __init__(self, pipeline: Pipeline, root: Path) -> None:
+    def __init__(self, pipeline: Pipeline, root: Path, limit: int | None = None) -> None:
         sys.path.insert(0, str(REPO / "solutions"))
         import ex7_models
         import ex8_training
@@ -150,13 +152,14 @@ class Worker:
         self.device = torch.device("cpu")
         self.dtype = torch.float32
         if pipeline.article:
-            self.loader = article_loader(root)
+            self.loader = article_loader(root, limit=limit)
             return
         if pipeline.keep_freed_memory:
             compare.keep_freed_memory()
         if pipeline.bf16:
             self.dtype = compare.pick_precision("auto", self.device)
         images, labels = load_split("train", root, download=False)
+        images, labels = images[:limit], labels[:limit]
         self.batches = Batches(normalize(images), labels, BATCH_SIZE, shuffle=True, seed=0,
                                channels_last=pipeline.channels_last)
         test_images, test_labels = load_split("test", root, download=False)
@@ -211,13 +214,13 @@ class Worker:
         return {"seconds": result["train_seconds"], "test_accuracy": result["test_accuracy"]}
 
 
-def serve(pipeline: Pipeline, root: Path, connection: Any, start_method: str) -> None:
+def serve(pipeline: Pipeline, root: Path, limit: int | None, connection: Any, start_method: str) -> None:
     """Worker process: build the pipeline, then answer ``(method, *args)`` requests until ``None``."""
     # A spawned process defaults to spawning its own children; the article's DataLoader workers
     # must start as they would in a script run directly (fork on Linux), or each burst pays for
     # two fresh interpreters (measured: the article's pipeline ran 18 % slower).
     multiprocessing.set_start_method(start_method, force=True)
-    worker = Worker(pipeline, root)
+    worker = Worker(pipeline, root, limit)
     connection.send(("ready", worker.dtype == torch.bfloat16))
     while (request := connection.recv()) is not None:
         method, *arguments = request
@@ -232,10 +235,11 @@ def serve(pipeline: Pipeline, root: Path, connection: Any, start_method: str) ->
 class Remote:
     """The parent's handle on one worker process."""
 
-    def __init__(self, context: Any, pipeline: Pipeline, root: Path) -> None:
+    def __init__(self, context: Any, pipeline: Pipeline, root: Path, limit: int | None = None) -> None:
         self.pipeline = pipeline
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=serve, args=(pipeline, root, child, multiprocessing.get_start_method()))
+        self.process = context.Process(target=serve, args=(pipeline, root, limit, child,
+                                                                   multiprocessing.get_start_method()))
         self.process.start()
         self.bf16 = self._reply()
 
@@ -281,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ablation", action="store_true", help="also run the kit with each lever off")
     parser.add_argument("--full", action="store_true", help="also run both 10-epoch comparisons for real (slow)")
     parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--train-images", type=int, default=None,
+                        help="train on the first N training images only (quick checks; default: all 60,000)")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     args = parser.parse_args(argv)
 
@@ -292,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     names = [MODEL_KEYS[key.strip()] for key in args.models.split(",")]
     pipelines = [ARTICLE, KIT, *(ABLATION if args.ablation else ())]
     context = multiprocessing.get_context("spawn")
-    remotes = [Remote(context, pipeline, root) for pipeline in pipelines]
+    remotes = [Remote(context, pipeline, root, args.train_images) for pipeline in pipelines]
     rates: dict[str, dict[str, list[float]]] = {name: {p.name: [] for p in pipelines} for name in names}
     try:
         # One untimed round first: lazy imports, oneDNN primitive creation and allocator warm-up.
@@ -336,9 +342,11 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_capability": torch.backends.cpu.get_cpu_capability(), "torch": torch.__version__,
         "machine": platform.machine(), "processor": platform.processor(), "warmup": args.warmup,
         "batches": args.batches, "repeats": args.repeats, "load_average": os.getloadavg(),
+        "train_images": args.train_images or TRAIN_IMAGES,
     }
     table += (f"\n({settings['cpu_count']} cores, kit precision {settings['kit_precision']}, "
-              f"load average {settings['load_average'][0]:.1f})")
+              f"load average {settings['load_average'][0]:.1f}"
+              + (f", first {args.train_images} training images only" if args.train_images else "") + ")")
     print(table)
     report = {"settings": settings, "pipelines": [asdict(p) for p in pipelines], "throughput": summary,
               "projected_seconds": projected, "full": full}

@@ -1,0 +1,70 @@
+"""``benchmarks/bench_mnist.py`` runs end to end (tiny settings) on an MNIST root made from the sample."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cnnkit import paths
+from cnnkit.data import load_sample
+
+BENCH = paths.ROOT / "benchmarks" / "bench_mnist.py"
+SIZES = {"train": 60_000, "test": 10_000}
+FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"), "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+
+
+def write_idx(path: Path, array: np.ndarray, magic: int) -> None:
+    header = magic.to_bytes(4, "big") + b"".join(size.to_bytes(4, "big") for size in array.shape)
+    path.write_bytes(header + array.astype(np.uint8).tobytes())
+
+
+@pytest.fixture(scope="module")
+def sample_root(tmp_path_factory) -> Path:
+    """torchvision's layout (``MNIST/raw``), full-size files made by repeating the embedded sample."""
+    root = tmp_path_factory.mktemp("mnist")
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for split, (images, labels) in load_sample().items():
+        image_file, label_file = FILES[split]
+        copies = SIZES[split] // len(labels)
+        images, labels = images.repeat(copies, 1, 1), labels.repeat(copies)
+        write_idx(raw / image_file, images.numpy(), 2051)
+        write_idx(raw / label_file, labels.numpy(), 2049)
+    return root
+
+
+def load_bench(monkeypatch):
+    """Import the script as a module; its spawned workers find it on the inherited ``sys.path``."""
+    monkeypatch.syspath_prepend(str(BENCH.parent))
+    return importlib.import_module("bench_mnist")
+
+
+def test_benchmark_runs_every_pipeline_and_reports_ratios(sample_root, tmp_path, monkeypatch):
+    bench = load_bench(monkeypatch)
+    out = tmp_path / "out"
+    code = bench.main(["--data", str(sample_root), "--models", "plain", "--warmup", "1", "--batches", "3",
+                       "--repeats", "1", "--ablation", "--full", "--epochs", "1", "--train-images", "640",
+                       "--out", str(out)])
+    assert code == 0
+    report = json.loads((out / "bench_mnist.json").read_text())
+    names = [pipeline["name"] for pipeline in report["pipelines"]]
+    assert names[:2] == ["article", "kit"] and len(names) == 2 + len(bench.ABLATION)
+    assert all(report["throughput"]["PlainNN"][name]["median"] > 0 for name in names)
+    for side in ("article", "kit"):
+        for model in ("PlainNN", "MNIST_CNN"):
+            run = report["full"][side][model]
+            assert run["seconds"] > 0 and 10.0 < run["test_accuracy"] <= 100.0
+    table = (out / "bench_mnist.txt").read_text()
+    assert "kit - fast layers" in table and "( 1.00x)" in table and "measured 1-epoch training" in table
+    assert "first 640 training images only" in table
+
+
+def test_missing_data_gives_the_message(tmp_path, monkeypatch):
+    bench = load_bench(monkeypatch)
+    with pytest.raises(Exception, match="MNIST"):
+        bench.main(["--data", str(tmp_path), "--out", str(tmp_path / "out")])
+
