@@ -23,6 +23,15 @@ PARAMETERS: dict[str, int] = {"PlainNN": 535_818, "MNIST_CNN": 1_625_866, "Small
 RESULT_KEYS = ("parameters", "test_accuracy", "train_seconds", "epoch_losses", "model")
 
 
+def zeroed_model(model: nn.Module) -> nn.Module:
+    """A ``prepare_model`` for the graders: every weight and bias 0, so a ReLU net cannot learn
+    (no hidden unit ever activates; only the output bias moves), leaving accuracy near chance."""
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.zero_()
+    return model
+
+
 def frozen_optimizer(parameters: Iterator[nn.Parameter], learning_rate: float) -> torch.optim.Optimizer:
     """A ``make_optimizer`` for the graders: SGD with learning rate 0, so the weights never move."""
     return torch.optim.SGD(parameters, lr=0.0)

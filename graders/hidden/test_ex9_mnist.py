@@ -9,7 +9,7 @@ from torch import nn
 
 from cnnkit.checks import fail
 from cnnkit.data import Batches, sample_batches
-from cnnkit.mnist_grading import WHAT, check_learns, check_parameters, check_structure, frozen_optimizer
+from cnnkit.mnist_grading import WHAT, check_learns, check_parameters, check_structure, frozen_optimizer, zeroed_model
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +96,16 @@ def test_make_optimizer_is_passed_on(sub, batches):
         fail(WHAT, f"the losses of epochs 1 and 2 differ ({first:.5f}, {second:.5f}): the weights moved, so the "
              "make_optimizer given was not used", case,
              "if make_optimizer is given, build the optimizer with make_optimizer(model.parameters(), learning_rate)")
+
+
+@pytest.mark.points(1)
+def test_prepare_model_is_applied(sub, batches):
+    """A given prepare_model is applied to each new model: zeroing every weight leaves PlainNN at chance."""
+    case = "compare_models(sample, num_epochs=1, model_names=('PlainNN',), prepare_model=<set every weight to 0>)"
+    results = compare(sub, batches, ("PlainNN",), 1, prepare_model=zeroed_model)
+    check_structure(results, ("PlainNN",), 1, case)
+    accuracy = results["PlainNN"]["test_accuracy"]
+    if accuracy > 30.0:
+        fail(WHAT, f"test accuracy {accuracy:.1f} %: a PlainNN with every weight set to 0 cannot learn, so the "
+             "prepare_model given was not applied", case,
+             "right after building each model: if prepare_model is given, model = prepare_model(model)")
