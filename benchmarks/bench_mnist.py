@@ -151,6 +151,10 @@ class Worker:
         self.models, self.training, self.comparison, self.compare = ex7_models, ex8_training, ex9_mnist, compare
         self.device = torch.device("cpu")
         self.dtype = torch.float32
+        # the same hooks cnnkit compare passes to compare_models, with this pipeline's levers
+        self.prepare = compare.model_preparer(self.device, lambda _: None, fast_layers=pipeline.fast_layers,
+                                              channels_last=pipeline.channels_last)
+        self.make_optimizer = compare.fastest_adam(self.device) if pipeline.fused_adam else torch.optim.Adam
         if pipeline.article:
             self.loader = article_loader(root, limit=limit)
             return
@@ -164,16 +168,6 @@ class Worker:
                                channels_last=pipeline.channels_last)
         test_images, test_labels = load_split("test", root, download=False)
         self.test = Batches(normalize(test_images), test_labels, 1000, channels_last=pipeline.channels_last)
-
-    def prepare(self, model: nn.Module) -> nn.Module:
-        if self.pipeline.fast_layers:
-            from cnnkit.fast_layers import speed_up
-
-            speed_up(model)
-        return model.to(memory_format=torch.channels_last) if self.pipeline.channels_last else model
-
-    def make_optimizer(self, parameters: Iterable[nn.Parameter], learning_rate: float) -> torch.optim.Optimizer:
-        return torch.optim.Adam(parameters, lr=learning_rate, fused=self.pipeline.fused_adam or None)
 
     def fresh(self, name: str) -> tuple[nn.Module, torch.optim.Optimizer]:
         torch.manual_seed(0)

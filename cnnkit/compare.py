@@ -204,18 +204,20 @@ def fastest_adam(device: torch.device) -> Callable[..., torch.optim.Optimizer]:
 
 
 def model_preparer(device: torch.device, on_new_model: Callable[[str], None], fast_layers: bool = True,
-                   ) -> Callable[[nn.Module], nn.Module]:
+                   channels_last: bool = True) -> Callable[[nn.Module], nn.Module]:
     """The ``prepare_model`` hook: note the model's name, move it, use channels-last for convolutions.
 
-    On the CPU, with ``fast_layers``, stock max-pool and dropout layers are swapped for the
-    equivalent ones of ``cnnkit.fast_layers``.
+    With ``fast_layers`` (the kit's choice on the CPU), stock max-pool and dropout layers are
+    swapped for the equivalent ones of ``cnnkit.fast_layers``.
     """
 
     def prepare(model: nn.Module) -> nn.Module:
         on_new_model(type(model).__name__)
-        if fast_layers and device.type == "cpu":
+        if fast_layers:
             speed_up(model)
-        return model.to(device=device, memory_format=torch.channels_last)  # only 4-D weights change
+        if channels_last:
+            model = model.to(memory_format=torch.channels_last)  # only 4-D weights change
+        return model.to(device=device)
 
     return prepare
 
@@ -319,6 +321,7 @@ def run_comparison(args: argparse.Namespace, module: ModuleType, data: Dataset) 
     dtype = pick_precision(args.precision, device)
     names = parse_models(args.models)
     allocator_tuned = device.type == "cpu" and keep_freed_memory()
+    fast_layers = device.type == "cpu" and not args.stock_layers
     train = Batches(*data.train, batch_size=args.batch_size, shuffle=True, seed=args.seed, channels_last=True, device=device)
     test = Batches(*data.test, batch_size=EVAL_BATCH_SIZE, channels_last=True, device=device)
     progress = ProgressBatches(train, args.epochs, enabled=not args.no_progress)
@@ -333,7 +336,7 @@ def run_comparison(args: argparse.Namespace, module: ModuleType, data: Dataset) 
             lr_decay=args.lr_decay,
             seed=args.seed,
             criterion=progress.criterion,
-            prepare_model=model_preparer(device, progress.new_model, fast_layers=not args.stock_layers),
+            prepare_model=model_preparer(device, progress.new_model, fast_layers=fast_layers),
             make_optimizer=fastest_adam(device),
         )
         models = {name: result.pop("model") for name, result in results.items()}
@@ -351,7 +354,7 @@ def run_comparison(args: argparse.Namespace, module: ModuleType, data: Dataset) 
             "learning_rate": args.lr,
             "lr_decay": args.lr_decay,
             "optimizer": "Adam (fused)" if fused_optimizers_supported(device) else "Adam",
-            "layers": "stock" if args.stock_layers or device.type != "cpu" else "cnnkit.fast_layers",
+            "layers": "cnnkit.fast_layers" if fast_layers else "stock",
             "allocator_keeps_freed_memory": allocator_tuned,
             "seed": args.seed,
             "device": str(device),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import struct
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cnnkit import paths
@@ -28,6 +30,12 @@ def build_submission(target: Path, overrides: dict[str, str], base: Path = paths
         with open(target / f"{module}.py", "a") as handle:
             handle.write("\n\n# --- override ---\n" + source)
     return target
+
+
+def write_idx(path: Path, array: np.ndarray, magic: int) -> None:
+    """Write ``array`` as an uint8 IDX file (MNIST's format: magic, sizes, then the bytes)."""
+    header = struct.pack(f">{1 + array.ndim}I", magic, *array.shape)
+    path.write_bytes(header + array.astype(np.uint8).tobytes())
 
 
 def variant_files(folder: Path) -> list[Path]:

@@ -6,20 +6,13 @@ import importlib
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from cnnkit import paths
-from cnnkit.data import load_sample
+from cnnkit.data import SPLITS, load_sample
+from conftest import write_idx
 
 BENCH = paths.ROOT / "benchmarks" / "bench_mnist.py"
-SIZES = {"train": 60_000, "test": 10_000}
-FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"), "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
-
-
-def write_idx(path: Path, array: np.ndarray, magic: int) -> None:
-    header = magic.to_bytes(4, "big") + b"".join(size.to_bytes(4, "big") for size in array.shape)
-    path.write_bytes(header + array.astype(np.uint8).tobytes())
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +22,10 @@ def sample_root(tmp_path_factory) -> Path:
     raw = root / "MNIST" / "raw"
     raw.mkdir(parents=True)
     for split, (images, labels) in load_sample().items():
-        image_file, label_file = FILES[split]
-        copies = SIZES[split] // len(labels)
-        images, labels = images.repeat(copies, 1, 1), labels.repeat(copies)
-        write_idx(raw / image_file, images.numpy(), 2051)
-        write_idx(raw / label_file, labels.numpy(), 2049)
+        files = SPLITS[split]
+        copies = files.count // len(labels)
+        write_idx(raw / files.images, images.repeat(copies, 1, 1).numpy(), 2051)
+        write_idx(raw / files.labels, labels.repeat(copies).numpy(), 2049)
     return root
 
 

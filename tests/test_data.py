@@ -13,13 +13,9 @@ import pytest
 import torch
 
 from cnnkit import data
+from conftest import write_idx
 
 REAL_ROOT = os.environ.get(data.ENV_VAR)
-
-
-def write_idx(path: Path, array: np.ndarray, magic: int) -> None:
-    header = struct.pack(f">{1 + array.ndim}I", magic, *array.shape)
-    path.write_bytes(header + array.astype(np.uint8).tobytes())
 
 
 def fake_mnist(root: Path, count: dict[str, int] | None = None, compress: bool = False) -> Path:
