@@ -8,8 +8,8 @@ Nothing here is hand-written per exercise. For each exercise module:
   ``# %% <module>.py``, with nbgrader's ``### BEGIN/END SOLUTION`` markers kept, so
   ``nbgrader generate_assignment`` turns it into the same stub ``cnnkit stubs`` writes;
 * one locked, autograded test cell per grader test (``pytest --collect-only`` over
-  ``graders/``: its name, docstring and ``@pytest.mark.points``, summed over parametrized
-  cases), calling ``cnnkit.notebook.check``. Hidden tests get cells whose only statement sits
+  ``graders/``: its name, docstring and ``@pytest.mark.points``, the worth of all its parametrized
+  cases together), calling ``cnnkit.notebook.check``. Hidden tests get cells whose only statement sits
   between ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS`` and names the test (no grader
   code); their code stays in the instructor's ``graders/hidden/``, never in ``source/``.
 
@@ -51,7 +51,7 @@ class GraderTest:
     module: str
     name: str
     visibility: str  # "public" or "hidden"
-    points: float  # summed over its cases
+    points: float  # the test's worth, shared by its parametrized cases
     doc: str = ""
 
 
@@ -112,10 +112,7 @@ def collect_registry(root: Path = paths.ROOT) -> list[GraderTest]:
     merged: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in rows:
         key = (row["module"], row["visibility"], row["name"])
-        if key in merged:
-            merged[key]["points"] += row["points"]
-        else:
-            merged[key] = dict(row)
+        merged.setdefault(key, dict(row))  # a test's points are shared by its cases, not summed
     return [GraderTest(**row) for row in merged.values()]
 
 
@@ -160,6 +157,16 @@ def _nbgrader(grade_id: str, *, grade: bool, solution: bool, locked: bool, point
     return {"nbgrader": meta}
 
 
+def points_table(module: str) -> str:
+    """The course's points per exercise (``cnnkit.spec``), this notebook's exercise in bold."""
+    rows = ["| exercise | points |", "|---|---:|"]
+    for exercise in spec.EXERCISES:
+        cells = (f"{exercise.number}. {exercise.title}", f"{exercise.points:g}")
+        rows.append("| " + " | ".join(f"**{c}**" if exercise.module == module else c for c in cells) + " |")
+    rows.append(f"| total | {spec.TOTAL_POINTS:g} |")
+    return "\n".join(rows)
+
+
 def lesson_cell(module: str, docstring: str) -> nbformat.NotebookNode:
     """The lead-in: title, the lesson (the module's docstring), the rules."""
     exercise = spec.exercise(module)
@@ -177,7 +184,7 @@ def lesson_cell(module: str, docstring: str) -> nbformat.NotebookNode:
     if lines and lines[0].startswith(f"Exercise {exercise.number}:"):
         lines = [f"*{lines[0].split(':', 1)[1].strip()}*"] + lines[1:]
     lesson = "\n".join(line if line.strip() else "" for line in lines)
-    text = f"# Exercise {exercise.number}: {exercise.title}\n\n{lesson}\n\n" + "\n\n".join(rules)
+    text = f"# Exercise {exercise.number}: {exercise.title}\n\n{points_table(module)}\n\n{lesson}\n\n" + "\n\n".join(rules)
     return new_markdown_cell(text)
 
 

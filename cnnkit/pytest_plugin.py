@@ -4,7 +4,9 @@
 
 * a grader file ``graders/test_<module>.py`` (public) or ``graders/hidden/test_<module>.py``
   (hidden) grades exercise ``<module>``: the file's place gives exercise and visibility;
-* every grader test carries ``@pytest.mark.points(n)``;
+* every grader test carries ``@pytest.mark.points(n)``: ``n`` is the test's worth, shared equally
+  by its parametrized cases (a test with 4 cases gives ``n/4`` per passing case);
+* an exercise's tests add up to its ``points`` in ``cnnkit.spec`` (the kit's tests check it);
 * ``sub`` is the student's module (a ``Submission`` proxy running in a sandbox worker);
   ``ref`` is the reference solution (hidden tests only: students do not have it).
 
@@ -68,6 +70,11 @@ def exercise_of(path: Path) -> str | None:
     return module if module in spec.BY_MODULE else None
 
 
+def test_key(item: pytest.Item) -> tuple[str, str]:
+    """The test function an item is a case of: its file and its name without the ``[case]`` id."""
+    return str(item.path), getattr(item, "originalname", None) or item.name.split("[", 1)[0]
+
+
 def visibility_of(path: Path) -> str:
     return "hidden" if "hidden" in path.parts else "public"
 
@@ -97,6 +104,7 @@ class GradingSession:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.results: dict[str, TestResult] = {}
+        self.cases: dict[tuple[str, str], int] = {}  # (file, test function) -> parametrized cases collected
         self.sandboxes: dict[str, Sandbox] = {}
         submission = config.getoption("submission") or os.environ.get("CNNKIT_SUBMISSION")
         self.submission_dir = Path(submission).resolve() if submission else paths.EXERCISES_DIR
@@ -106,6 +114,8 @@ class GradingSession:
         """Mark each grader test with its exercise and visibility before ``-m`` selection runs."""
         module = exercise_of(Path(str(item.path)))
         if module is not None:
+            key = test_key(item)
+            self.cases[key] = self.cases.get(key, 0) + 1
             item.add_marker(module)
             item.add_marker(visibility_of(Path(str(item.path))))
 
@@ -125,8 +135,9 @@ class GradingSession:
                 dropped.append(item)
                 continue
             kept.append(item)
+            share = float(marker.args[0]) / self.cases.get(test_key(item), 1)
             self.results[item.nodeid] = TestResult(
-                name=item.name, exercise=module, visibility=visibility, max_score=float(marker.args[0])
+                name=item.name, exercise=module, visibility=visibility, max_score=share
             )
         if dropped:
             config.hook.pytest_deselected(items=dropped)

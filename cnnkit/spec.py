@@ -23,6 +23,9 @@ class Exercise:
     forbidden_why: str = ""
     call_timeout: float = 10.0  # seconds one call into student code may take
     depends_on: tuple[str, ...] = field(default=())  # exercise modules this one imports
+    # What the exercise is worth (public + hidden tests), weighed by the effort it takes; each
+    # grader test's ``@pytest.mark.points`` is a share of it, and the shares add up to it.
+    points: float = 0.0
 
     @property
     def number(self) -> int:
@@ -30,7 +33,7 @@ class Exercise:
 
 
 EXERCISES: tuple[Exercise, ...] = (
-    Exercise("ex1_output_size", "Convolution output size", ("conv_output_size",)),
+    Exercise("ex1_output_size", "Convolution output size", ("conv_output_size",), points=5),
     Exercise(
         "ex2_conv2d",
         "2-D convolution (cross-correlation)",
@@ -38,6 +41,7 @@ EXERCISES: tuple[Exercise, ...] = (
         forbidden=("conv", "convolution"),
         forbidden_why="the exercise is to write the convolution yourself; "
         "F.unfold, Tensor.unfold, einsum, matmul and loops are allowed",
+        points=14,
     ),
     Exercise(
         "ex3_pooling",
@@ -45,6 +49,7 @@ EXERCISES: tuple[Exercise, ...] = (
         ("max_pool2d", "avg_pool2d"),
         forbidden=("pool",),
         forbidden_why="the exercise is to write pooling yourself; F.pad, unfold, amax and mean are allowed",
+        points=13,
     ),
     Exercise(
         "ex4_activations",
@@ -52,6 +57,7 @@ EXERCISES: tuple[Exercise, ...] = (
         ("relu", "sigmoid", "tanh"),
         forbidden=("relu", "sigmoid", "tanh", "expit", "hardtanh", "threshold"),
         forbidden_why="the exercise is to write the activations from exp, where, clamp and arithmetic",
+        points=9,
     ),
     Exercise(
         "ex5_dropout",
@@ -59,6 +65,7 @@ EXERCISES: tuple[Exercise, ...] = (
         ("dropout",),
         forbidden=("dropout",),
         forbidden_why="the exercise is to build the dropout mask yourself (torch.rand or torch.bernoulli are fine)",
+        points=9,
     ),
     Exercise(
         "ex6_softmax",
@@ -66,17 +73,20 @@ EXERCISES: tuple[Exercise, ...] = (
         ("softmax", "cross_entropy"),
         forbidden=("softmax", "cross_entropy", "nll_loss", "softmin"),
         forbidden_why="the exercise is to write a stable softmax and log-sum-exp yourself",
+        points=10,
     ),
     Exercise(
         "ex7_models",
         "A plain net and two CNNs",
         ("PlainNN", "MNIST_CNN", "SmallCNN", "count_parameters"),
+        points=11,
     ),
     Exercise(
         "ex8_training",
         "The training loop",
         ("train_model", "evaluate_model"),
         call_timeout=60.0,
+        points=14,
     ),
     Exercise(
         "ex9_mnist",
@@ -84,8 +94,11 @@ EXERCISES: tuple[Exercise, ...] = (
         ("compare_models",),
         call_timeout=300.0,
         depends_on=("ex7_models", "ex8_training"),
+        points=15,
     ),
 )
+
+TOTAL_POINTS: float = sum(ex.points for ex in EXERCISES)
 
 BY_MODULE: dict[str, Exercise] = {ex.module: ex for ex in EXERCISES}
 

@@ -59,7 +59,7 @@ def avg_pool_hints(case: WindowCase, x: torch.Tensor) -> list[Hint]:
 ARTICLE_X = [[1.0, 3.0, 2.0, 1.0], [4.0, 6.0, 5.0, 2.0], [3.0, 1.0, 0.0, 7.0], [2.0, 3.0, 8.0, 4.0]]
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_worked_example_max(sub):
     """The article's 4x4 example: 2x2 max pooling with stride 2 gives [[6, 5], [3, 8]]."""
     x = torch.tensor(ARTICLE_X, dtype=torch.float64).reshape(1, 1, 4, 4)
@@ -80,7 +80,7 @@ def test_worked_example_avg(sub):
                  hints=[Hint("that is the window's sum: divide by 4 for the mean", lambda: expected * 4)])
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_default_stride_is_kernel_size(sub):
     """Called without a stride, 2x2 pooling halves a 6x8 input (stride=None means stride = kernel)."""
     x = torch.randn(1, 2, 6, 8, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
@@ -91,7 +91,7 @@ def test_default_stride_is_kernel_size(sub):
     check_tensor(sub.avg_pool2d(x, 2), F.avg_pool2d(x, 2), what="avg_pool2d", case=case, hints=hint)
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 @given(case=pooling_cases)
 def test_max_pool_matches_torch(sub, case):
     """Random shapes, kernels, strides (None, below and above the kernel), padding, non-contiguous x."""
@@ -101,7 +101,7 @@ def test_max_pool_matches_torch(sub, case):
     check_tensor(got, expected, what="max_pool2d", case=case, hints=max_pool_hints(case, x))
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 @given(case=pooling_cases)
 def test_avg_pool_matches_torch(sub, case):
     """Same cases as max pooling; padded zeros count in every window's mean."""
@@ -123,7 +123,7 @@ def check_pool_gradient(sub, name: str, case: WindowCase) -> None:
     check_tensor(grads.get("x"), x.grad, what=f"{name} gradient for x", case=case, tol=tolerances.GRADIENT64)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @given(case=window_cases(conv=False, max_side=6, max_padding_ratio=0.5, allow_none_stride=True))
 def test_max_pool_gradients_match_torch(sub, case):
     """The gradient reaches each window's maximum (and adds up where overlapping windows share it)."""
@@ -137,7 +137,7 @@ def test_avg_pool_gradients_match_torch(sub, case):
     check_pool_gradient(sub, "avg_pool2d", case)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_keeps_float32(sub):
     """float32 in, float32 out (no silent upcast to float64)."""
     x = torch.randn(2, 3, 7, 6, generator=torch.Generator().manual_seed(0))

@@ -59,7 +59,7 @@ def test_eval_mode_is_identity(sub, p):
     check_tensor(got, x, what="dropout(training=False)", case=f"x (4, 5), p={p}, training=False", hints=hints)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_p_zero_is_identity(sub):
     """p = 0 drops nothing: out equals x."""
     x = _x((3, 4, 5))
@@ -76,7 +76,7 @@ def test_p_one_gives_zeros(sub, dtype):
                  hints=[Hint("0 / 0 is NaN: handle p = 1 separately (return zeros)", lambda: x * 0 / 0.0)])
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 @pytest.mark.parametrize("p", [-0.1, 1.5, 2.0])
 def test_rejects_invalid_p(sub, p):
     """p outside [0, 1] is not a probability: raise ValueError."""
@@ -89,7 +89,7 @@ def test_rejects_invalid_p(sub, p):
     fail("dropout", f"returned {type(got).__name__} for p={p}; expected a ValueError", f"x (2, 3), p={p}")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1.5)
 @given(case=dropout_cases())
 def test_outputs_are_zero_or_scaled(sub, case: DropoutCase):
     """Any shape and p: each element is 0 or x / (1 - p), with x's shape and dtype."""
@@ -114,7 +114,7 @@ def test_kept_fraction_is_one_minus_p(sub, p):
              f"(+- {SIGMAS * sd:.4f})", case, hint)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.5)
 @pytest.mark.parametrize("p", [0.2, 0.6])
 def test_mean_over_many_draws_is_x(sub, p):
     """E[out] = x: 4,000 draws of every one of 10 values average to that value (6 standard deviations)."""
@@ -134,7 +134,7 @@ def test_mean_over_many_draws_is_x(sub, p):
              "E[out] must equal x: keep with probability 1 - p and scale kept values by 1 / (1 - p)")
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_same_generator_seed_same_mask(sub):
     """The generator decides the mask: the same seed gives the same output, another seed another one."""
     x = _x((8, 16))
@@ -152,7 +152,7 @@ def test_same_generator_seed_same_mask(sub):
              "the mask must be random: draw it from the generator on every call")
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_keeps_float32(sub):
     """float32 in, float32 out."""
     x = _x((5, 6), dtype=torch.float32)

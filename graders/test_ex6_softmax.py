@@ -46,7 +46,7 @@ def softmax_cases(draw: st.DrawFn) -> tuple[TensorCase, int]:
     return case, draw(st.integers(-dims, dims - 1))
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(1.5)
 @given(case_and_dim=softmax_cases())
 def test_softmax_matches_torch(sub, case_and_dim):
     """Any shape, any dim (negative too), non-contiguous inputs."""
@@ -57,7 +57,7 @@ def test_softmax_matches_torch(sub, case_and_dim):
                  hints=softmax_hints(logits, dim))
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_softmax_default_dim_is_last(sub):
     """Without ``dim``, softmax normalises the last axis."""
     logits = torch.randn(3, 4, 5, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
@@ -65,7 +65,7 @@ def test_softmax_default_dim_is_last(sub):
                  hints=softmax_hints(logits, -1))
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_softmax_rows_sum_to_one_and_shift_invariant(sub):
     """Rows sum to 1, and adding a constant to every logit of a row changes nothing."""
     logits = torch.randn(6, 7, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
@@ -77,7 +77,7 @@ def test_softmax_rows_sum_to_one_and_shift_invariant(sub):
     check_tensor(sub.softmax(logits + shift, 1), probs, what="softmax(logits + c)", case=case)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 def test_softmax_large_logits(sub, dtype):
     """Logits of 1e4 (and -1e4) give finite probabilities, no NaN or inf."""
@@ -87,7 +87,7 @@ def test_softmax_large_logits(sub, dtype):
                  hints=[Hint(SHIFT_HINT, lambda: torch.exp(logits) / torch.exp(logits).sum(-1, keepdim=True))])
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(1.5)
 @given(case=logits_cases(scales=(1.0, 10.0)))
 def test_cross_entropy_matches_torch(sub, case: LogitsCase):
     """Batch 1 to 8, 1 to 10 classes: the mean of -log softmax(logits)[target], as a 0-d tensor."""
@@ -97,7 +97,7 @@ def test_cross_entropy_matches_torch(sub, case: LogitsCase):
     check_tensor(got, expected, what="cross_entropy", case=case, hints=cross_entropy_hints(logits, targets))
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 def test_cross_entropy_extreme_logits(sub, dtype):
     """Confidently wrong logits (1e4 apart) give a large, finite loss; log(softmax) would give inf."""
@@ -108,7 +108,7 @@ def test_cross_entropy_extreme_logits(sub, dtype):
                  case=case, hints=[Hint(LSE_HINT, lambda: -torch.log(F.softmax(logits, 1)).gather(1, targets[:, None]).mean())])
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @given(case=logits_cases(scales=(1.0, 10.0)))
 def test_cross_entropy_gradient_matches_torch(sub, case: LogitsCase):
     """d loss / d logits = (softmax(logits) - onehot(targets)) / N, through autograd."""
@@ -122,7 +122,7 @@ def test_cross_entropy_gradient_matches_torch(sub, case: LogitsCase):
     check_tensor(grad, logits.grad, what="cross_entropy gradient for logits", case=case, tol=tolerances.GRADIENT64)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_cross_entropy_returns_0d_tensor(sub):
     """The loss is a 0-dimensional tensor (what ``loss.backward()`` needs), not a float or a (1,) tensor."""
     logits = torch.randn(4, 3, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
@@ -135,7 +135,7 @@ def test_cross_entropy_returns_0d_tensor(sub):
                  hints=cross_entropy_hints(logits, targets))
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_keeps_float32(sub):
     """float32 in, float32 out, for both functions."""
     logits = torch.randn(5, 4, generator=torch.Generator().manual_seed(3))

@@ -102,7 +102,7 @@ def parameter_count(shapes: list[Shape]) -> int:
 
 
 # -- PlainNN -----------------------------------------------------------------------------------
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 @pytest.mark.parametrize("batch", [1, 3])
 def test_plain_nn_forward(sub, batch):
     """PlainNN: fc3(relu(fc2(relu(fc1(flatten(x)))))), batch of 1 and of 3."""
@@ -124,7 +124,7 @@ MNIST_CNN_SHAPE_HINT = ("pool exactly once, after the second conv-ReLU: 28x28 ->
                         "64*14*14 = 12,544 features (pooling twice gives 7x7 = 3,136; never pooling gives 50,176)")
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 def test_mnist_cnn_forward(sub):
     """MNIST_CNN in eval mode on a batch of 2 (dropout is the identity in eval mode)."""
     w, x = random_weights(MNIST_CNN_SHAPES, seed=3), images(2, seed=4)
@@ -139,7 +139,7 @@ def test_mnist_cnn_forward(sub):
 
 
 # -- SmallCNN ---------------------------------------------------------------------------------
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_small_cnn_layers(sub):
     """SmallCNN's parameters, in creation order: conv1 16x1x3x3, conv2 32x16x3x3, fc1 64x1568, fc2 10x64."""
     structure, _ = sub.op("model_structure", "SmallCNN")
@@ -198,7 +198,7 @@ COUNT_CASES = [
 ]
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(1)
 def test_count_parameters(sub):
     """count_parameters on small kit models: plain, frozen, parameter-free, with buffers, shared."""
     for kind, frozen, description in COUNT_CASES:

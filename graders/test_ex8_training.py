@@ -120,7 +120,7 @@ def loss_hints(setup: LoopSetup, num_epochs: int) -> list[Hint]:
     ]
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 def test_losses_match_plain_loop(sub):
     """Three epochs, no criterion given (so cross-entropy): your per-epoch mean losses match the plain loop's."""
     expected, _, _ = reference_training(BASIC, 3)
@@ -128,7 +128,7 @@ def test_losses_match_plain_loop(sub):
     check_losses(got, expected, what="train_model's returned losses", setup=BASIC, hints=loss_hints(BASIC, 3))
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 def test_weights_match_plain_loop(sub):
     """After three epochs your model's weights equal those of the plain loop (zero_grad, forward, loss, backward, step)."""
     _, _, expected = reference_training(BASIC, 3)
@@ -148,7 +148,7 @@ def test_loss_falls(sub):
         fail("train_model", f"the loss did not fall: epoch losses {[round(v, 4) for v in got]}", setup)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1.5)
 def test_given_criterion_device_and_dataloader(sub):
     """A small CNN fed by a DataLoader, criterion=CrossEntropyLoss(label_smoothing=0.2), device='cpu'."""
     setup = LoopSetup(model="cnn", samples=24, batch_size=6, loader="dataloader", criterion="smoothed",
@@ -164,7 +164,7 @@ def test_given_criterion_device_and_dataloader(sub):
     check_weights(extra["weights"], weights, what="train_model", setup=setup, events=extra["events"], hints=[])
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1.5)
 def test_trains_in_train_mode(sub):
     """A dropout model handed over in eval mode (as after evaluate_model): every training forward runs in train mode."""
     setup = LoopSetup(model="dropout_mlp", samples=32, batch_size=8, start_mode="eval")
@@ -186,7 +186,7 @@ def test_trains_in_train_mode(sub):
 EVAL = LoopSetup(model="dropout_mlp", samples=48, batch_size=16, labels="model")
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 def test_accuracy_in_percent(sub):
     """A dropout model on 48 samples of which 32 match its eval-mode predictions: 66.67 (percent, a float)."""
     expected = reference_accuracy(EVAL)
@@ -206,7 +206,7 @@ def test_accuracy_in_percent(sub):
              "a prediction is argmax over dim 1 of the logits; divide the correct count by the number of samples")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_eval_mode_without_gradients(sub):
     """Every forward pass of evaluate_model runs with model.training == False and autograd off; weights untouched."""
     _, extra = sub.op("run_evaluation", EVAL)

@@ -7,13 +7,15 @@ appended to a copy of the reference solutions (see ``build_submission``).
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import ALTERNATIVES_DIR, MUTANTS_DIR, build_submission, module_of, variant_files
 
-from cnnkit import spec
-from cnnkit.grading import run_graders, scores_by_exercise
+from cnnkit import paths, spec
+from cnnkit.grading import pytest_command, run_graders, scores_by_exercise
 
 MUTANTS = variant_files(MUTANTS_DIR)
 ALTERNATIVES = variant_files(ALTERNATIVES_DIR)
@@ -38,6 +40,22 @@ def test_reference_gets_full_marks(reference_report):
     assert _not_passed(reference_report) == []
     assert reference_report["score"] == reference_report["max_score"] > 0
     assert [e["module"] for e in reference_report["exercises"]] == [e.module for e in spec.EXERCISES]
+
+
+def test_points_add_up_to_each_exercises_declared_total(tmp_path: Path):
+    """``@pytest.mark.points(n)`` is a test's worth, shared by its cases; an exercise's tests add up to its spec points.
+
+    The report the plugin writes right after collection (every test "not run") holds each case's share.
+    """
+    report_path = tmp_path / "report.json"
+    command = pytest_command(paths.EXERCISES_DIR, report_path) + ["--collect-only"]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=paths.ROOT)
+    assert done.returncode == 0, done.stdout[-2000:]
+    report = json.loads(report_path.read_text())
+    collected = {e["module"]: sum(t["max_score"] for t in e["tests"]) for e in report["exercises"]}
+    declared = {e.module: e.points for e in spec.EXERCISES}
+    assert collected == pytest.approx(declared)
+    assert all(points > 0 for points in declared.values())
 
 
 def test_every_exercise_has_hidden_tests(reference_report):

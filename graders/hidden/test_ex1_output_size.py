@@ -18,7 +18,7 @@ def _hints(in_size: int, kernel: int, stride: int, padding: int) -> list[Hint]:
     ]
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.5)
 @given(
     in_size=st.integers(1, 10**6),
     kernel=st.integers(1, 64),
@@ -47,7 +47,7 @@ EDGES = [
 ]
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.5)
 def test_edge_settings(sub):
     """Kernel = padded input, stride > kernel, stride > input, 1-pixel kernels."""
     for in_size, kernel, stride, padding, expected, what in EDGES:
@@ -56,7 +56,7 @@ def test_edge_settings(sub):
                   case=case, hints=_hints(in_size, kernel, stride, padding))
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_keyword_defaults(sub):
     """stride defaults to 1 and padding to 0; keyword arguments work."""
     check_int(sub.conv_output_size(28, 5), 24, what="conv_output_size", case="conv_output_size(28, 5)")
@@ -74,7 +74,7 @@ MORE_INVALID = [
 ]
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.5)
 def test_rejects_more_invalid_arguments(sub):
     """Every invalid setting raises ValueError (not ZeroDivisionError, not a number)."""
     for in_size, kernel, stride, padding, problem in MORE_INVALID:

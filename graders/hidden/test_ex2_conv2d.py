@@ -14,7 +14,7 @@ from cnnkit.strategies import WindowCase, tensor, window_cases
 from graders.test_ex2_conv2d import conv_hints
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 @given(case=window_cases(conv=True, max_side=12))
 def test_matches_torch_and_reference_larger(sub, ref, case):
     """Inputs up to 12x12: agree with PyTorch and with the reference solution."""
@@ -48,7 +48,7 @@ def test_edge_cases(sub, case, why):
                  case=f"{case} ({why})", hints=conv_hints(case, x, w, b))
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_non_contiguous_weight_and_channels_last(sub):
     """A transposed weight and a channels-last input hold the same values: same result."""
     x = tensor((2, 3, 7, 5), 21).to(memory_format=torch.channels_last)
@@ -58,7 +58,7 @@ def test_non_contiguous_weight_and_channels_last(sub):
     check_tensor(sub.conv2d(x, w, b, (2, 1), (1, 2)), F.conv2d(x, w, b, (2, 1), (1, 2)), what="conv2d", case=case)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @given(case=window_cases(conv=True, max_side=8))
 def test_gradients_match_reference(sub, ref, case):
     """Gradients for x, weight and bias equal the reference's (autograd through its code)."""
@@ -78,7 +78,7 @@ def test_gradients_match_reference(sub, ref, case):
                          tol=tolerances.GRADIENT64)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 @given(case=window_cases(conv=True, max_side=7))
 def test_float32_matches_torch(sub, case):
     """float32 inputs of every shape: float32 output, within float32 tolerance."""

@@ -16,7 +16,7 @@ from graders.test_ex3_pooling import avg_pool_hints, max_pool_hints
 larger_cases = window_cases(conv=False, max_side=12, max_padding_ratio=0.5, allow_none_stride=True)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.5)
 @given(case=larger_cases)
 def test_max_pool_matches_torch_and_reference_larger(sub, ref, case):
     """Inputs up to 12x12: agree with PyTorch and with the reference solution."""
@@ -28,7 +28,7 @@ def test_max_pool_matches_torch_and_reference_larger(sub, ref, case):
                  case=case)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.5)
 @given(case=larger_cases)
 def test_avg_pool_matches_torch_and_reference_larger(sub, ref, case):
     """Inputs up to 12x12: agree with PyTorch and with the reference solution."""
@@ -50,7 +50,7 @@ EDGE_CASES = [
 ]
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @pytest.mark.parametrize(("case", "why"), EDGE_CASES, ids=[why for _, why in EDGE_CASES])
 def test_edge_cases(sub, case, why):
     """One-window inputs, 1x1 kernels, strides above the kernel, single rows, maximal padding."""
@@ -64,7 +64,7 @@ def test_edge_cases(sub, case, why):
                  hints=avg_pool_hints(case, x))
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_max_pool_all_negative_with_padding(sub):
     """All-negative input with padding: the -inf padding never wins, the border keeps negative maxima."""
     case = WindowCase(1, 2, 6, 5, 3, 2, 1, 37)
@@ -73,7 +73,7 @@ def test_max_pool_all_negative_with_padding(sub):
                  case="x (1, 2, 6, 5) all below -1, kernel_size=3, stride=2, padding=1", hints=max_pool_hints(case, x))
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_channels_last_input(sub):
     """A channels-last (non-contiguous) input holds the same values: same result."""
     x = tensor((2, 3, 8, 6), 38).to(memory_format=torch.channels_last)
@@ -84,7 +84,7 @@ def test_channels_last_input(sub):
                  what="avg_pool2d", case=case)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 @pytest.mark.parametrize("name", ["max_pool2d", "avg_pool2d"])
 def test_gradients_with_overlap_and_padding(sub, name):
     """Stride 1 below a 3x3 kernel, with padding: each pixel collects gradient from several windows."""
@@ -98,7 +98,7 @@ def test_gradients_with_overlap_and_padding(sub, name):
     check_tensor(grads.get("x"), x.grad, what=f"{name} gradient for x", case=case, tol=tolerances.GRADIENT64)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 @given(case=window_cases(conv=False, max_side=8, max_padding_ratio=0.5, allow_none_stride=True))
 def test_float32_matches_torch(sub, case):
     """float32 inputs of every shape: float32 outputs within float32 tolerance."""

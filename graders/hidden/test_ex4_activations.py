@@ -13,7 +13,7 @@ from cnnkit.strategies import tensor, tensor_cases
 from graders.test_ex4_activations import ACTIVATIONS, SMOOTH, TORCH, check_gradient, hints_for
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 @pytest.mark.parametrize("name", ACTIVATIONS)
 @given(case=tensor_cases(min_dims=1, max_dims=5, max_side=5, scales=(3.0, 100.0, 1e4)))
 def test_matches_torch_and_reference(sub, ref, name, case):
@@ -24,7 +24,7 @@ def test_matches_torch_and_reference(sub, ref, name, case):
     check_tensor(got, getattr(ref, name)(x), what=f"{name} vs reference", case=case)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 @pytest.mark.parametrize("name", ACTIVATIONS)
 def test_empty_and_0d_inputs(sub, name):
     """An empty tensor stays empty (same shape); a 0-d tensor stays 0-d."""
@@ -33,7 +33,7 @@ def test_empty_and_0d_inputs(sub, name):
         check_tensor(sub.call(name, x), TORCH[name](x), what=name, case=label)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_tanh_accurate_near_zero(sub):
     """tanh(x) ~ x for tiny x, to relative precision 1e-9 (1 - exp(-2x) loses every digit there)."""
     x = torch.tensor([1e-300, 1e-12, -1e-10, 3e-8, -2e-6, 1e-4], dtype=torch.float64)
@@ -47,7 +47,7 @@ def test_tanh_accurate_near_zero(sub):
              f"x = {x.tolist()}", "use torch.expm1(t) for exp(t) - 1: it keeps the digits when t is tiny")
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_sigmoid_tail_accuracy(sub):
     """sigmoid(-700) ~ 1e-304 is a tiny but nonzero number, correct to relative precision."""
     x = torch.tensor([-700.0, -500.0, -100.0, -37.0, 37.0, 100.0], dtype=torch.float64)
@@ -60,7 +60,7 @@ def test_sigmoid_tail_accuracy(sub):
              f"x = {x.tolist()}", "for x < 0 use exp(x) / (1 + exp(x)): 1 - sigmoid(-x) rounds tiny values to 0")
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 @pytest.mark.parametrize("name", SMOOTH)
 def test_gradients_at_large_random_values(sub, name):
     """Gradients at values of size 30 (many beyond float overflow of exp(2x)) match PyTorch."""
@@ -68,7 +68,7 @@ def test_gradients_at_large_random_values(sub, name):
     check_gradient(sub, name, x, "x (6, 7) ~ N(0, 30^2)")
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 @pytest.mark.parametrize("name", ACTIVATIONS)
 def test_float32_random_large(sub, name):
     """float32 values up to a few hundred: float32 results, no overflow."""

@@ -20,7 +20,7 @@ def _nonzero(shape: tuple[int, ...], seed: int, dtype: torch.dtype = torch.float
     return torch.where(values == 0, torch.ones_like(values), values)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_gradient_is_mask_over_keep_probability(sub):
     """d out / d x = mask / (1 - p): kept elements pass gradient scaled by 1 / (1 - p), dropped ones 0."""
     x = _nonzero((10, 12), 61)
@@ -33,7 +33,7 @@ def test_gradient_is_mask_over_keep_probability(sub):
                  tol=tolerances.GRADIENT64)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.25)
 def test_mask_is_independent_per_element(sub):
     """Rows get different masks (not one mask for the batch), and every column keeps about 1 - p."""
     rows, cols, p = 2000, 20, 0.3
@@ -51,7 +51,7 @@ def test_mask_is_independent_per_element(sub):
              f"{1 - p:.3f} +- {SIGMAS * sd:.3f}", case, "draw one random number per element of x")
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.25)
 @pytest.mark.parametrize(("shape", "contiguous"), [((), True), ((7,), True), ((2, 3, 4, 5, 2), True), ((6, 9), False)])
 def test_odd_shapes(sub, shape, contiguous):
     """0-d, 1-d, 5-d and non-contiguous inputs: zeros or x / (1 - p), same shape."""
@@ -61,7 +61,7 @@ def test_odd_shapes(sub, shape, contiguous):
     check_dropout_values(sub.dropout(x, 0.35, True, GeneratorSeed(7)), x, 0.35, case)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.25)
 def test_p_close_to_one(sub):
     """p = 0.99: about 1% survives, scaled by 100."""
     p, n = 0.99, 40_000
@@ -73,7 +73,7 @@ def test_p_close_to_one(sub):
         fail("dropout", f"kept {fraction:.4f}; expected {1 - p:.4f} +- {SIGMAS * sd:.4f}", case)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.25)
 def test_float32_statistics(sub):
     """float32: dtype kept, values 0 or x / (1 - p), kept fraction 1 - p."""
     p, n = 0.3, 30_000
@@ -85,7 +85,7 @@ def test_float32_statistics(sub):
         fail("dropout", f"kept {fraction:.4f}; expected {1 - p:.4f} +- {SIGMAS * sd:.4f}", case)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.25)
 @pytest.mark.parametrize("p", [0, 1])
 def test_integer_p(sub, p):
     """p given as the int 0 or 1 behaves like 0.0 and 1.0."""
@@ -95,7 +95,7 @@ def test_integer_p(sub, p):
                  case=f"x (3, 5), p={p} (an int)")
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.25)
 def test_default_arguments(sub):
     """dropout(x) uses p=0.5 and training=True (the global RNG: only the values are checked)."""
     x = _nonzero((50, 40), 67)

@@ -14,7 +14,7 @@ from cnnkit.strategies import logits_cases, tensor
 from graders.test_ex6_softmax import LSE_HINT, SHIFT_HINT, cross_entropy_hints, softmax_cases, softmax_hints
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.5)
 @given(case_and_dim=softmax_cases())
 def test_softmax_matches_reference_at_large_scale(sub, ref, case_and_dim):
     """The same shapes with logits 1000 times larger: agree with PyTorch and with the reference."""
@@ -28,7 +28,7 @@ def test_softmax_matches_reference_at_large_scale(sub, ref, case_and_dim):
     check_tensor(got, ref.softmax(logits, dim), what="softmax vs reference", case=label)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.25)
 @pytest.mark.parametrize("dim", [0, 1, 2])
 def test_softmax_gradient(sub, dim):
     """Autograd through softmax along each axis matches PyTorch."""
@@ -43,7 +43,7 @@ def test_softmax_gradient(sub, dim):
     check_tensor(grad, logits.grad, what="softmax gradient", case=case, tol=tolerances.GRADIENT64)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.25)
 def test_softmax_one_element_axis_and_float32_huge(sub):
     """A length-1 axis gives 1; float32 logits up to 1e30 give finite probabilities."""
     ones_axis = tensor((4, 1), 73)
@@ -54,7 +54,7 @@ def test_softmax_one_element_axis_and_float32_huge(sub):
                  case="logits (5, 6) float32 ~ N(0, 1e30^2), dim=1", hints=[Hint(SHIFT_HINT, lambda: huge * 0)])
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.25)
 @given(case=logits_cases(max_batch=64, max_classes=100, scales=(1.0, 30.0, 1e3)))
 def test_cross_entropy_matches_reference_larger(sub, ref, case):
     """Batches up to 64, up to 100 classes, logits up to 1e3: agree with PyTorch and the reference."""
@@ -66,7 +66,7 @@ def test_cross_entropy_matches_reference_larger(sub, ref, case):
     check_tensor(got, ref.cross_entropy(logits, targets), what="cross_entropy vs reference", case=case)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.25)
 def test_cross_entropy_single_class_and_single_example(sub):
     """One class: the loss is 0. One example: the loss is that example's loss."""
     one_class = tensor((5, 1), 75)
@@ -78,7 +78,7 @@ def test_cross_entropy_single_class_and_single_example(sub):
                  case="logits (1, 7), targets [4]")
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.25)
 def test_cross_entropy_non_contiguous_logits(sub):
     """Logits given as the transpose of a (C, N) tensor (non-contiguous): same loss."""
     logits = tensor((6, 9), 77).t()
@@ -87,7 +87,7 @@ def test_cross_entropy_non_contiguous_logits(sub):
                  case="logits (9, 6) non-contiguous, targets (9,)", hints=cross_entropy_hints(logits, targets))
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.25)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_cross_entropy_gradient_at_extreme_logits(sub, dtype):
     """Gradient wrt logits stays finite and correct when the logits are 1e4 apart."""

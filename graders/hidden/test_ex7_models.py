@@ -42,7 +42,7 @@ def reference_output(ref, class_name: str, weights: list[torch.Tensor], x: torch
         return model.train(train)(x)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 @pytest.mark.parametrize("class_name, batch", [("PlainNN", 4), ("MNIST_CNN", 3), ("SmallCNN", 4)])
 def test_forward_matches_reference(sub, ref, class_name, batch):
     """Other weights and images than the public test; the reference solution is the oracle."""
@@ -53,7 +53,7 @@ def test_forward_matches_reference(sub, ref, class_name, batch):
                  tol=tolerances.MODEL32, hints=logit_hints(expected))
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_mnist_cnn_dropout_in_train_mode(sub, ref):
     """In train mode MNIST_CNN applies dropout1 (p=0.25) after pooling and dropout2 (p=0.5) after fc1-ReLU."""
     w, x = random_weights(MNIST_CNN_SHAPES, seed=7), images(2, seed=8)
@@ -72,7 +72,7 @@ count_cases = st.one_of(
 )
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.5)
 @given(case=count_cases)
 def test_count_parameters_with_any_frozen_subset(sub, case):
     """Any subset of parameters frozen (positions in model.parameters() order)."""
@@ -83,7 +83,7 @@ def test_count_parameters_with_any_frozen_subset(sub, case):
               hints=count_hints(kind, frozen))
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 @pytest.mark.parametrize("frozen", [(), (0, 1)])
 def test_count_parameters_of_small_cnn(sub, frozen):
     """count_parameters(SmallCNN()) = 105,866; with conv1 frozen, 160 fewer."""

@@ -75,7 +75,7 @@ def test_train_mode_at_the_start_of_every_epoch(sub):
              "call model.train() at the start of *every* epoch, not once before the loop")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.5)
 def test_matches_reference_with_momentum(sub, ref):
     """A small CNN, DataLoader, SGD with momentum 0.5, three epochs: losses and weights match the reference."""
     setup = LoopSetup(model="cnn", samples=30, batch_size=7, loader="dataloader", momentum=0.5, lr=0.05, data_seed=5)
@@ -85,7 +85,7 @@ def test_matches_reference_with_momentum(sub, ref):
     check_weights(extra["weights"], weights, what="train_model", setup=setup, events=extra["events"], hints=[])
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_evaluate_matches_reference(sub, ref):
     """A small CNN, DataLoader with a short last batch, device='cpu': the reference's accuracy."""
     setup = LoopSetup(model="cnn", samples=25, batch_size=10, loader="dataloader", labels="model",

@@ -22,7 +22,7 @@ def compare(sub, batches, names: tuple[str, ...], epochs: int, **kwargs):
     return sub.compare_models(train, test, num_epochs=epochs, model_names=names, **kwargs)
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(1)
 def test_article_cnn(sub, batches):
     """MNIST_CNN: 1,625,866 parameters (3x the plain net's) and it learns in one epoch."""
     names, case = ("MNIST_CNN",), "compare_models(sample, num_epochs=1, model_names=('MNIST_CNN',))"
