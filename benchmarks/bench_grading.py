@@ -1,0 +1,187 @@
+"""Grading speed as an instructor lives it: the figures of the grading-at-class-scale goals.
+
+Every figure is the wall time of the real command line (``cnnkit grade``), measured here and
+printed beside the figure recorded before the speed work (``BASELINE``), with the goal:
+
+* ``suite``: the full suite (public + hidden) on the reference solutions, one submission;
+* ``batch``: ``cnnkit grade CLASS --jobs 2`` on a class of mixed submissions (reference, stubs,
+  mutants), as submissions per minute;
+* ``hang``: one submission whose ``train_model`` hangs (sleeps, ignoring signals), graded with
+  the default limits until every test is reported (capped by ``--hang-cap``);
+* ``suite`` is repeated ``--repeats`` times and the median reported.
+
+Timing is noisy on a shared machine: run it alone (no other jobs), and compare figures measured
+in the same run. It asserts nothing; it prints a table and, with ``--out``, writes it as JSON.
+
+    python benchmarks/bench_grading.py [--figures suite,batch,hang] [--repeats 3] [--class-size 6] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+from conftest import MUTANTS_DIR, build_submission, module_of, variant_files  # noqa: E402
+
+from cnnkit import paths  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure beside the one recorded before the speed work and the goal."""
+
+    name: str
+    unit: str
+    measured: float
+    baseline: str
+    goal: str
+    detail: str = ""
+
+
+#: The figures recorded when the goals were set (2-core machine, quiet), for the side-by-side table.
+BASELINE = {
+    "suite": ("34.5 s", "<= 12 s"),
+    "batch": ("4.2 submissions/min", ">= 12 submissions/min"),
+    "hang": ("> 900 s (did not finish in 15 min)", "<= 180 s"),
+}
+
+HANGING_TRAIN_MODEL = '''
+def train_model(model, optimizer, criterion, loader, num_epochs=1, *args, **kwargs):
+    import signal, time
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM):
+        try:
+            signal.signal(sig, signal.SIG_IGN)
+        except (ValueError, OSError):
+            pass
+    while True:
+        try:
+            time.sleep(3600)
+        except BaseException:
+            pass
+'''
+
+
+def cnnkit_grade(*args: str, timeout: float | None = None) -> tuple[float, subprocess.CompletedProcess | None]:
+    """Run ``cnnkit grade ARGS`` and return (wall seconds, the finished process or None when cut at ``timeout``)."""
+    command = [sys.executable, "-m", "cnnkit", "grade", *args]
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return time.perf_counter() - started, None
+    if done.returncode != 0:
+        raise RuntimeError(f"cnnkit grade {' '.join(args)} exited {done.returncode}:\n{done.stderr[-2000:]}")
+    return time.perf_counter() - started, done
+
+
+def measure_suite(workdir: Path, repeats: int) -> Figure:
+    times = []
+    for round_ in range(repeats):
+        seconds, _ = cnnkit_grade(str(paths.SOLUTIONS_DIR), "--format", "json", "--output", str(workdir / f"ref{round_}.json"))
+        times.append(seconds)
+    report = json.loads((workdir / "ref0.json").read_text())
+    detail = f"rounds {', '.join(f'{t:.1f}' for t in times)} s; {report['score']:g}/{report['max_score']:g} points"
+    return Figure("suite", "s", statistics.median(times), *BASELINE["suite"], detail)
+
+
+def make_class(folder: Path, size: int) -> dict[str, str]:
+    """A class of ``size`` submissions cycling through reference, stubs and mutants; ``{student: kind}``."""
+    mutants = variant_files(MUTANTS_DIR)
+    kinds: dict[str, str] = {}
+    for index in range(size):
+        student = folder / f"student{index:03d}"
+        choice = index % 3
+        if choice == 0:
+            build_submission(student, {})
+            kinds[student.name] = "reference"
+        elif choice == 1:
+            shutil.copytree(paths.EXERCISES_DIR, student, ignore=shutil.ignore_patterns("__pycache__"))
+            kinds[student.name] = "stubs"
+        else:
+            mutant = mutants[(index // 3) % len(mutants)]
+            build_submission(student, {module_of(mutant): mutant.read_text()})
+            kinds[student.name] = f"mutant {mutant.stem}"
+    return kinds
+
+
+def measure_batch(workdir: Path, size: int) -> Figure:
+    klass = workdir / "class"
+    kinds = make_class(klass, size)
+    seconds, _ = cnnkit_grade(str(klass), "--jobs", "2", "--output", str(workdir / "grades"))
+    per_minute = 60.0 * len(kinds) / seconds
+    mix = f"{sum(k == 'reference' for k in kinds.values())} reference, {sum(k == 'stubs' for k in kinds.values())} stubs, "
+    mix += f"{sum(k.startswith('mutant') for k in kinds.values())} mutants"
+    return Figure("batch", "submissions/min", per_minute, *BASELINE["batch"], f"{len(kinds)} submissions ({mix}) in {seconds:.1f} s")
+
+
+def measure_hang(workdir: Path, cap: float) -> Figure:
+    submission = build_submission(workdir / "hanging", {"ex8_training": HANGING_TRAIN_MODEL})
+    seconds, done = cnnkit_grade(str(submission), "--format", "json", "--output", str(workdir / "hang.json"), timeout=cap)
+    if done is None:
+        return Figure("hang", "s", seconds, *BASELINE["hang"], f"cut at the cap of {cap:g} s: not every test was reported")
+    report = json.loads((workdir / "hang.json").read_text())
+    statuses: dict[str, int] = {}
+    for exercise in report["exercises"]:
+        for test in exercise["tests"]:
+            statuses[test["status"]] = statuses.get(test["status"], 0) + 1
+    return Figure("hang", "s", seconds, *BASELINE["hang"], f"every test reported: {statuses}")
+
+
+MEASURES: dict[str, Callable[[Path, argparse.Namespace], Figure]] = {
+    "suite": lambda workdir, args: measure_suite(workdir, args.repeats),
+    "batch": lambda workdir, args: measure_batch(workdir, args.class_size),
+    "hang": lambda workdir, args: measure_hang(workdir, args.hang_cap),
+}
+
+
+def table(figures: list[Figure]) -> str:
+    lines = [f"{'figure':<7} {'measured':>24}  {'before':<36} {'goal':<24} detail"]
+    for figure in figures:
+        measured = f"{figure.measured:.1f} {figure.unit}"
+        lines.append(f"{figure.name:<7} {measured:>24}  {figure.baseline:<36} {figure.goal:<24} {figure.detail}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--figures", default="suite,batch,hang", help="comma-separated: " + ",".join(MEASURES))
+    parser.add_argument("--repeats", type=int, default=3, help="rounds of the full-suite figure (median reported)")
+    parser.add_argument("--class-size", type=int, default=6, help="submissions in the batch figure")
+    parser.add_argument("--hang-cap", type=float, default=1200.0, help="seconds after which the hang figure gives up")
+    parser.add_argument("--out", type=Path, default=None, help="also write the figures as JSON here")
+    args = parser.parse_args(argv)
+    chosen = [name.strip() for name in args.figures.split(",") if name.strip()]
+    unknown = sorted(set(chosen) - set(MEASURES))
+    if unknown:
+        parser.error(f"unknown figure(s) {', '.join(unknown)}; choose from {', '.join(MEASURES)}")
+    figures = []
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as scratch:
+        for name in chosen:
+            workdir = Path(scratch) / name
+            workdir.mkdir()
+            figures.append(MEASURES[name](workdir, args))
+            print(table(figures[-1:]).splitlines()[-1], flush=True)
+    print()
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(table(figures))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps([asdict(figure) for figure in figures], indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
