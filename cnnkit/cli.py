@@ -6,6 +6,8 @@ import argparse
 import importlib
 import sys
 
+from cnnkit.errors import USAGE, CommandError
+
 # name -> (module with add_arguments(parser) and run(args) -> int, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "stubs": ("cnnkit.stubgen", "regenerate the student stubs in exercises/ from solutions/"),
@@ -20,12 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cnnkit", description="CNN exercise kit: grade, compare, build the course.")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue  # a command not built yet
-            raise
+        module = importlib.import_module(module_name)
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(sub)
         sub.set_defaults(run=module.run)
@@ -33,12 +30,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; a ``CommandError`` becomes one line on standard error and its exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
-        return 2
-    return int(args.run(args) or 0)
+        return USAGE
+    try:
+        return int(args.run(args) or 0)
+    except CommandError as error:
+        print(f"cnnkit {args.command}: {error.message}", file=sys.stderr)
+        return error.exit_code
 
 
 if __name__ == "__main__":

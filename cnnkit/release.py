@@ -21,6 +21,7 @@ import nbformat
 
 from cnnkit import paths, spec
 from cnnkit.course import assignments, build_notebook, collect_registry
+from cnnkit.errors import CommandError
 
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
 
@@ -130,7 +131,7 @@ def write_release(out: Path, root: Path = paths.ROOT) -> Path:
     if out.exists() and any(out.iterdir()):
         previous = out / "pyproject.toml"
         if not (previous.exists() and 'name = "cnnkit-exercises"' in previous.read_text()):
-            raise SystemExit(f"{out} is not empty and not a cnnkit release: choose another --out")
+            raise CommandError(f"{out} is not empty and not a cnnkit release: choose another --out")
         shutil.rmtree(out)
     out.mkdir(parents=True)
     shutil.copytree(root / "exercises", out / "exercises", ignore=IGNORED)

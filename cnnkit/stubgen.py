@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from cnnkit import paths, spec
+from cnnkit.errors import FAILED, OK, CommandError
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -131,11 +132,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except MarkerError as error:
+        raise CommandError(f"solutions/{error}") from None
+    except FileNotFoundError as error:
+        raise CommandError(f"{error.filename} is missing (cnnkit/spec.py declares the exercise)") from None
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.check:
         stale = stale_files(args.out)
         for name in stale:
             print(f"stale: {args.out / name}")
-        return 1 if stale else 0
+        return FAILED if stale else OK
     written = write_stubs(args.out)
     print(f"wrote {len(written)} stub(s) to {args.out}" + (": " + ", ".join(written) if written else ""))
     return 0
