@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, Phase, settings
 from cnnkit import paths, spec
 from cnnkit.feedback import describe_failure, status_of
 from cnnkit.sandbox import Sandbox, SandboxConfig
+from cnnkit.sandbox.client import isolation_summary
 from cnnkit.submission import Submission
 
 settings.register_profile(
@@ -239,6 +240,7 @@ class GradingSession:
             "max_score": sum(e["max_score"] for e in exercises),
             "submission": str(self.submission_dir),
             "exercises": exercises,
+            "isolation": isolation_summary(),  # the weakest OS confinement any worker reached
         }
 
     def write_report(self, complete: bool = False) -> None:

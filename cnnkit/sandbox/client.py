@@ -6,18 +6,47 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import stat
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cnnkit.sandbox import wire
+from cnnkit.sandbox import confine, wire
 from cnnkit.sandbox.errors import ForbiddenCall, StudentCodeError, StudentCrash, StudentError, StudentTimeout
-from cnnkit.sandbox.worker import WorkerConfig, serve
+from cnnkit.sandbox.worker import InheritedFd, WorkerConfig, serve
 
 STARTUP_TIMEOUT = 120.0  # seconds for a fresh worker to say it is ready (not the student's time)
 _context: multiprocessing.context.ForkServerContext | None = None
+#: ``CNNKIT_ISOLATION=advisory`` switches the OS layers off (to show what a report then says, or
+#: to compare timings); anything else means "every layer this system offers".
+ISOLATION_ENV = "CNNKIT_ISOLATION"
+#: ``CNNKIT_REQUIRE_ISOLATION=strong|partial``: workers below it refuse to run student code.
+REQUIRE_ENV = "CNNKIT_REQUIRE_ISOLATION"
+#: The isolation record of every worker this process started (see ``isolation_summary``).
+ISOLATION_RECORDS: list[dict[str, Any]] = []
+
+
+class IsolationRefused(RuntimeError):
+    """A worker reached a lower isolation level than required and ran no student code."""
+
+
+def isolation_summary() -> dict[str, Any] | None:
+    """The weakest isolation any worker of this process reached, with what it applied and its probes.
+
+    None when no worker started (nothing of the student's ran).
+    """
+    if not ISOLATION_RECORDS:
+        return None
+    weakest = min(ISOLATION_RECORDS, key=lambda record: confine.LEVELS.index(record["level"]))
+    return {**weakest, "workers": len(ISOLATION_RECORDS)}
+
+
+def _run_as_unprivileged() -> bool:
+    """Whether workers will drop to ``confine.UNPRIVILEGED_ID`` (root on Linux, OS layers on)."""
+    return sys.platform.startswith("linux") and os.geteuid() == 0 and os.environ.get(ISOLATION_ENV) != "advisory"
 
 
 def _forkserver() -> multiprocessing.context.ForkServerContext:
@@ -39,6 +68,8 @@ class SandboxConfig:
     output_limit_bytes: int = 1 << 20
     threads: int = 1
     timeout_scale: float = 1.0  # multiply every exercise's call timeout (slow machines)
+    isolation: str = field(default_factory=lambda: os.environ.get(ISOLATION_ENV, "auto"))
+    require: str = field(default_factory=lambda: os.environ.get(REQUIRE_ENV, ""))
 
 
 class Sandbox:
@@ -54,23 +85,44 @@ class Sandbox:
     def __init__(self, module: str, config: SandboxConfig) -> None:
         self.module = module
         self.config = config
+        # workdir (trusted, 0o711): submission/ and tmp/ (the worker's), output.txt and canary (trusted only)
         self._workdir = Path(tempfile.mkdtemp(prefix=f"cnnkit-{module}-"))
         self._copy = self._workdir / "submission"
+        self._temp = self._workdir / "tmp"
         self._capture = self._workdir / "output.txt"
+        self._canary = self._workdir / "canary"
         self._process: multiprocessing.process.BaseProcess | None = None
         self._connection: Any = None
         self._import_failure: StudentError | None = None
         self._test_failure: StudentError | None = None
+        self.isolation: dict[str, Any] | None = None
+        self._capture_fd = os.open(self._capture, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        self._canary.write_text("if a worker can read this, the filesystem confinement is not in force\n")
+        self._copy.mkdir()
+        self._temp.mkdir()
         self._copy_submission()
+        if _run_as_unprivileged():
+            self._workdir.chmod(0o711)
+            self._canary.chmod(0o644)  # only Landlock keeps the worker out, which is what the probe measures
+            for path in [self._copy, self._temp, *self._copy.iterdir()]:
+                os.chown(path, confine.UNPRIVILEGED_ID, confine.UNPRIVILEGED_ID)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def _copy_submission(self) -> None:
-        self._copy.mkdir()
+        """Copy the submission's ``*.py`` regular files; a symbolic link is replaced by a module saying why."""
         source = Path(self.config.submission_dir)
-        if source.is_dir():
-            for path in source.glob("*.py"):
-                if path.is_file():
-                    shutil.copy2(path, self._copy / path.name)
+        if not source.is_dir():
+            return
+        for path in sorted(source.glob("*.py")):
+            target = self._copy / path.name
+            try:
+                data = _read_regular(path)
+            except _NotRegular as refusal:
+                target.write_text(f"raise ImportError({str(refusal)!r})\n")
+                continue
+            except OSError:
+                continue
+            target.write_bytes(data)
 
     def _start(self) -> None:
         context = _forkserver()
@@ -78,8 +130,12 @@ class Sandbox:
         worker_config = WorkerConfig(
             submission_dir=str(self._copy),
             module=self.module,
-            capture_path=str(self._capture),
+            capture=InheritedFd(self._capture_fd),
+            temp_dir=str(self._temp),
+            canary=str(self._canary),
             denied_roots=[str(Path(root).resolve()) for root in self.config.denied_roots],
+            isolation=self.config.isolation,
+            require=self.config.require,
             memory_limit_bytes=self.config.memory_limit_bytes,
             output_limit_bytes=self.config.output_limit_bytes,
             threads=self.config.threads,
@@ -89,6 +145,15 @@ class Sandbox:
         child_end.close()
         self._process, self._connection = process, parent_end
         reply = self._receive(STARTUP_TIMEOUT, starting=True)
+        isolation = reply.get("isolation")
+        if isinstance(isolation, dict):
+            self.isolation = isolation
+            ISOLATION_RECORDS.append(isolation)
+        if reply.get("kind") == "isolation":
+            self._stop()
+            level = isolation.get("level") if isinstance(isolation, dict) else "unknown"
+            raise IsolationRefused(f"isolation {level} is below the required {self.config.require}: "
+                                   "no student code was run")
         if not reply.get("ready"):
             raise RuntimeError("the grading worker did not start")
 
@@ -105,6 +170,9 @@ class Sandbox:
     def close(self) -> None:
         """Stop the worker and delete the private copy of the submission."""
         self._stop()
+        if self._capture_fd >= 0:
+            os.close(self._capture_fd)
+            self._capture_fd = -1
         shutil.rmtree(self._workdir, ignore_errors=True)
 
     def __enter__(self) -> Sandbox:
@@ -203,6 +271,27 @@ class Sandbox:
                 return handle.read().decode("utf-8", "replace")
         except OSError:
             return ""
+
+
+class _NotRegular(Exception):
+    """A submitted file that is not a regular file (a symbolic link, a device, a fifo)."""
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of ``path``, opened without following a symbolic link; ``_NotRegular`` otherwise."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if path.is_symlink():
+            raise _NotRegular(f"{path.name} is a symbolic link: submit the file itself, not a link to it") from None
+        raise exc
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _NotRegular(f"{path.name} is not a regular file: submit the file itself")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
 
 
 def _describe_raise(exc_type: str, message: str) -> str:

@@ -1,10 +1,12 @@
 """The worker process: imports one student module and runs requested operations on it.
 
 It is forked from a server that has already imported torch, so starting one is cheap. Before
-any student code runs it: redirects stdout/stderr to a capped capture file, caps memory and
-file size, restricts ``sys.path`` to the submission copy, and installs an audit hook that
-refuses to open the grader's secret folders or start processes. Everything here is a
-deterrent for course work, not a security boundary for the internet.
+any student code runs it: keeps only its pipe and the output capture opened by the trusted side
+(every other inherited descriptor is closed), caps memory and file size, restricts ``sys.path``
+to the submission copy, and confines itself with what the operating system enforces
+(``cnnkit.sandbox.confine``: no new privileges, an unprivileged uid when root, Landlock,
+seccomp), then probes that confinement and tells the trusted side the isolation level reached.
+The audit hook installed last only turns attempts into friendly messages; it grants nothing.
 """
 
 from __future__ import annotations
@@ -24,20 +26,44 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from cnnkit import spec
-from cnnkit.sandbox import wire
+from cnnkit.sandbox import confine, wire
 
 # Imported here so that the forkserver preloads them: ops used while grading models.
 import cnnkit.sandbox.ops  # noqa: F401  (registers the operations)
+
+# This module is imported by the trusted processes only (the pytest process, and the fork server,
+# which preloads it): neither may be read by a worker (memory, environ, fds), even under one uid.
+confine.set_dumpable(False)
+
+
+class InheritedFd:
+    """A file descriptor of the trusted side handed to the worker (duplicated through the fork server)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def __reduce__(self) -> tuple:
+        from multiprocessing import reduction
+
+        return (_rebuild_fd, (reduction.DupFd(self.fd),))
+
+
+def _rebuild_fd(duplicate: Any) -> InheritedFd:
+    return InheritedFd(duplicate.detach())
 
 
 @dataclass
 class WorkerConfig:
     """What the trusted side tells a new worker."""
 
-    submission_dir: str  # a private copy of the student's files
+    submission_dir: str  # a private copy of the student's files (writable by the worker)
     module: str  # the exercise module this worker serves
-    capture_path: str  # where stdout/stderr go
+    capture: InheritedFd  # where stdout/stderr go: opened by the trusted side, never by path
+    temp_dir: str = ""  # the worker's own temp folder (writable)
+    canary: str = ""  # a file in a denied folder, for the self-probe
     denied_roots: list[str] = field(default_factory=list)  # paths the student may not read
+    isolation: str = "auto"  # "auto": every OS layer available; "advisory": none (tests, comparisons)
+    require: str = ""  # "", "partial" or "strong": refuse to run student code below this level
     memory_limit_bytes: int = 4 << 30  # address space allowed on top of torch's own
     output_limit_bytes: int = 1 << 20  # captured output kept; the rest is counted and dropped
     threads: int = 1
@@ -127,17 +153,50 @@ def _install_audit_hook(denied_roots: list[str]) -> None:
                 if index < len(args) and _denied(args[index], roots):
                     raise PermissionError(f"the grader's files are not reachable from student code: {args[index]}")
         if event in blocked_events:
-            if event == "os.kill" and args and args[0] in (own_pid, 0):
+            if event == "os.kill" and args and args[0] == own_pid:
                 return
             raise PermissionError(f"{event} is not allowed in student code")
 
     sys.addaudithook(hook)
 
 
-def _setup(config: WorkerConfig) -> None:
-    capture = open(config.capture_path, "ab", buffering=0)  # noqa: SIM115 (lives as long as the worker)
-    os.dup2(capture.fileno(), 1)
-    os.dup2(capture.fileno(), 2)
+def _close_inherited(keep: set[int]) -> None:
+    """Close every descriptor but 0-2 and ``keep``: the student sees no fd of the trusted side."""
+    for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else []:
+        fd = int(name)
+        if fd > 2 and fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass  # the listing's own descriptor
+
+
+def _confine(config: WorkerConfig) -> dict[str, Any]:
+    """Apply the OS layers (unless ``advisory`` is asked for) and probe them; the isolation record."""
+    if config.isolation == "advisory":
+        applied, missing, abi = [], ["OS confinement switched off (CNNKIT_ISOLATION=advisory)"], 0
+    else:
+        denied = [*config.denied_roots, os.path.dirname(config.canary) if config.canary else ""]
+        done = confine.confine(
+            [*confine.default_read_roots()], [config.submission_dir, config.temp_dir], [d for d in denied if d]
+        )
+        applied, missing, abi = done.applied, done.missing, done.landlock_abi
+    probes = confine.probe(config.canary) if config.canary else {}
+    level = confine.Confinement(applied=list(applied)).level
+    if level == "strong" and not all(result["blocked"] for result in probes.values()):
+        level = "partial"  # applied, but a probe got through: say so
+    return {"level": level, "applied": applied, "missing": missing, "landlock_abi": abi, "probes": probes,
+            "platform": sys.platform}
+
+
+def _setup(config: WorkerConfig, connection: Any) -> dict[str, Any]:
+    capture_fd = config.capture.fd
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(capture_fd, 1)
+    os.dup2(capture_fd, 2)
+    _close_inherited({connection.fileno(), capture_fd})
+    capture = os.fdopen(capture_fd, "ab", buffering=0)  # noqa: SIM115 (lives as long as the worker)
     sys.stdout = _CappedStream(capture, config.output_limit_bytes)  # type: ignore[assignment]
     sys.stderr = sys.stdout
     sys.stdin = io.StringIO("")
@@ -146,12 +205,19 @@ def _setup(config: WorkerConfig) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_FSIZE, (16 << 20, 16 << 20))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    torch.set_num_threads(config.threads)
     os.chdir(config.submission_dir)
+    if config.temp_dir:
+        import tempfile
+
+        os.environ["TMPDIR"] = tempfile.tempdir = config.temp_dir
+    isolation = _confine(config)
+    os.environ["CNNKIT_ISOLATION_LEVEL"] = isolation["level"]
+    torch.set_num_threads(config.threads)
     sys.path[:] = [config.submission_dir] + [p for p in sys.path if "site-packages" in p or p.startswith(sys.base_prefix)]
     sys.path[:] = [p for p in sys.path if not any(p == r or p.startswith(r + os.sep) for r in config.denied_roots)]
     sys.dont_write_bytecode = True
     _install_audit_hook(config.denied_roots)
+    return isolation
 
 
 def _vm_size() -> int:
@@ -217,8 +283,11 @@ def handle(request: dict, config: WorkerConfig) -> dict:
 
 def serve(connection: Any, config: WorkerConfig) -> None:
     """Worker main loop: answer requests until the trusted side closes the connection."""
-    _setup(config)
-    connection.send_bytes(wire.dumps_reply({"ok": True, "ready": True}))
+    isolation = _setup(config, connection)
+    if config.require and confine.LEVELS.index(isolation["level"]) < confine.LEVELS.index(config.require):
+        connection.send_bytes(wire.dumps_reply({"ok": False, "kind": "isolation", "isolation": isolation}))
+        os._exit(0)  # no student code ran
+    connection.send_bytes(wire.dumps_reply({"ok": True, "ready": True, "isolation": isolation}))
     while True:
         try:
             data = connection.recv_bytes()
