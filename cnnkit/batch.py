@@ -3,11 +3,17 @@
 Each submission is graded by its own pytest subprocess (``cnnkit.grading.grade_submission``) with
 an overall wall-clock limit, so a failing or hanging submission costs its own time and never stops
 the batch. Results: ``<output>/<student>.json`` per student and ``<output>/gradebook.csv``.
+
+Every submission is snapshotted into a folder private to the grader before any student code runs,
+and the class folder, the snapshots and the output folder are denied to every worker: one
+student's code can neither read nor rewrite a classmate's files or report.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -17,7 +23,7 @@ from typing import Any
 from tqdm import tqdm
 
 from cnnkit import reports, spec
-from cnnkit.grading import GraderFault, grade_submission
+from cnnkit.grading import REPORTS_ROOT, GraderFault, grade_submission, snapshot_submission
 
 GRADEBOOK = "gradebook.csv"
 
@@ -52,6 +58,7 @@ def grade_class(
     wall_limit: float | None = None,
     grade: Callable[..., dict[str, Any]] = grade_submission,
     progress: bool = True,
+    require_isolation: str = "",
 ) -> BatchResult:
     """Grade every folder in ``submissions`` with ``jobs`` in parallel; write the JSON reports and the CSV.
 
@@ -59,12 +66,31 @@ def grade_class(
     """
     output_dir.mkdir(parents=True, exist_ok=True)
     result = BatchResult()
+    REPORTS_ROOT.mkdir(mode=0o700, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="class-", dir=REPORTS_ROOT))
+    snapshots = {folder: snapshot_submission(folder, staging / folder.name) for folder in submissions}
+    classes = sorted({folder.resolve().parent for folder in submissions})
+    deny = [output_dir.resolve(), *classes, *(folder.resolve() for folder in submissions)]
 
     def one(folder: Path) -> dict[str, Any]:
-        return grade(
-            folder, public_only=public_only, extra_args=extra_args, wall_limit=wall_limit, deny=[output_dir.resolve()]
+        report = grade(
+            snapshots[folder], public_only=public_only, extra_args=extra_args, wall_limit=wall_limit, deny=deny,
+            **({"require_isolation": require_isolation} if require_isolation else {}),
         )
+        return {**report, "submission": str(folder.resolve())}
 
+    try:
+        _grade_all(submissions, one, jobs, progress, output_dir, result)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    reports.write_gradebook(output_dir / GRADEBOOK, result.reports, result.errors)
+    return result
+
+
+def _grade_all(
+    submissions: Sequence[Path], one: Callable[[Path], dict[str, Any]], jobs: int, progress: bool, output_dir: Path,
+    result: BatchResult,
+) -> None:
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(one, folder): folder.name for folder in submissions}
         bar = tqdm(as_completed(futures), total=len(futures), unit="submission", disable=not progress)
@@ -82,5 +108,3 @@ def grade_class(
             result.reports[student] = report
             (output_dir / f"{student}.json").write_text(reports.to_json({**report}))
             bar.set_postfix_str(f"{student}: {report['score']:g}/{report['max_score']:g}")
-    reports.write_gradebook(output_dir / GRADEBOOK, result.reports, result.errors)
-    return result

@@ -1,10 +1,11 @@
 """``cnnkit grade``: grade one submission (or a class of them) and write the report.
 
     cnnkit grade [SUBMISSION] [--format text|json|gradescope] [--output FILE] [--public-only]
-                 [--timeout SECONDS] [--jobs N]
+                 [--timeout SECONDS] [--jobs N] [--require-isolation strong|partial]
 
 Exit status: 0 whenever grading completed (whatever the score), 2 for bad usage, 3 when the
-grader itself failed (the message says why). The pytest run happens in a subprocess
+grader itself failed or the workers were confined less than ``--require-isolation`` demands
+(one line says why; no grade is written). The pytest run happens in a subprocess
 (``cnnkit.grading``), so a fault of the grader cannot take this command down with it.
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from cnnkit import paths, reports, spec
 from cnnkit.batch import GRADEBOOK, class_submissions, grade_class, is_submission
-from cnnkit.grading import GraderFault, grade_submission
+from cnnkit.grading import ISOLATION_LEVELS, GraderFault, IsolationTooWeak, grade_submission
 
 USAGE_ERROR = 2
 GRADER_FAULT = 3
@@ -43,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="submissions graded in parallel (class)")
     parser.add_argument("--exercise", action="append", choices=list(spec.BY_MODULE), default=None,
                         help="grade only this exercise module (repeatable)")
+    parser.add_argument("--require-isolation", choices=ISOLATION_LEVELS[1:], default="",
+                        help="refuse to grade (exit 3) unless student code runs with at least this OS isolation "
+                        "(strong: Landlock and seccomp in force; see the README's security model)")
     parser.add_argument("--hidden-visibility", choices=reports.GRADESCOPE_HIDDEN, default="after_published",
                         help="Gradescope visibility of hidden tests (default: after_published)")
 
@@ -80,8 +84,12 @@ def _grade_one(folder: Path, args: argparse.Namespace) -> int:
     deny = [args.output.resolve()] if args.output else []
     try:
         report = grade_submission(
-            folder, public_only=args.public_only, extra_args=_pytest_args(args), wall_limit=args.total_timeout, deny=deny
-        )
+            folder, public_only=args.public_only, extra_args=_pytest_args(args), wall_limit=args.total_timeout, deny=deny,
+            require_isolation=args.require_isolation,
+        )  # fmt: skip
+    except IsolationTooWeak as weak:
+        print(f"cnnkit grade: {weak}", file=sys.stderr)
+        return GRADER_FAULT
     except GraderFault as fault:
         print(f"cnnkit grade: grader fault, no grade given: {fault}", file=sys.stderr)
         return GRADER_FAULT
@@ -102,10 +110,15 @@ def _grade_class(students: list[Path], args: argparse.Namespace) -> int:
     wall_limit = args.total_timeout if args.total_timeout is not None else DEFAULT_CLASS_WALL_LIMIT
     result = grade_class(
         students, output, jobs=args.jobs, public_only=args.public_only, extra_args=_pytest_args(args),
-        wall_limit=wall_limit,
+        wall_limit=wall_limit, require_isolation=args.require_isolation,
     )  # fmt: skip
     graded = sum(report is not None for report in result.reports.values())
     print(f"graded {graded} of {len(students)} submissions; gradebook: {output / GRADEBOOK}")
     for student, error in sorted(result.errors.items()):
         print(f"  {student}: NOT GRADED ({error})", file=sys.stderr)
+    weak = [student for student, error in result.errors.items() if error.startswith(IsolationTooWeak.__name__)]
+    if weak:
+        print(f"cnnkit grade: isolation below the required {args.require_isolation} for {len(weak)} submission(s); "
+              "those were not graded", file=sys.stderr)
+        return GRADER_FAULT
     return 0

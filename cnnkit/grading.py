@@ -34,8 +34,56 @@ COMPLETED_EXIT_CODES = (0, 1)
 REPORTS_ROOT = Path(tempfile.gettempdir()) / "cnnkit-reports"
 
 
+#: Isolation levels (see ``cnnkit.sandbox.confine``), weakest first.
+ISOLATION_LEVELS = ("advisory", "partial", "strong")
+
+
 class GraderFault(RuntimeError):
     """The grader itself failed (no report, a collection error, a crash of pytest): not the student's fault."""
+
+
+class IsolationTooWeak(GraderFault):
+    """The workers could not be confined as strongly as required: no grade is given."""
+
+
+def _not_dumpable() -> None:
+    """``PR_SET_DUMPABLE 0`` on this trusted process (Linux): no worker may read its memory or environ.
+
+    Inline rather than through ``cnnkit.sandbox.confine``, whose package imports torch.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+        except (OSError, AttributeError):
+            pass
+
+
+def snapshot_submission(submission: Path, target: Path) -> Path:
+    """Copy the submission's top-level ``*.py`` files into ``target`` (private to the grader) before any code runs.
+
+    Regular files are copied; a symbolic link is copied as a link, which the sandbox then refuses
+    with a message (it is never followed, so it cannot smuggle in another file).
+    """
+    target.mkdir(mode=0o700)
+    for path in sorted(Path(submission).glob("*.py")):
+        if path.is_symlink():
+            os.symlink(os.readlink(path), target / path.name)
+        elif path.is_file():
+            (target / path.name).write_bytes(path.read_bytes())
+    return target
+
+
+def check_isolation(report: dict[str, Any], required: str) -> None:
+    """Raise ``IsolationTooWeak`` when the report's isolation level is below ``required`` ("": no requirement)."""
+    if not required:
+        return
+    isolation = report.get("isolation") or {}
+    level = isolation.get("level", "not measured (no worker ran)")
+    if level not in ISOLATION_LEVELS or ISOLATION_LEVELS.index(level) < ISOLATION_LEVELS.index(required):
+        missing = "; ".join(isolation.get("missing") or []) or "see the report's isolation section"
+        raise IsolationTooWeak(f"isolation {level} is below the required {required} ({missing}); no grade given")
 
 
 def pytest_command(
@@ -90,19 +138,29 @@ def grade_submission(
     wall_limit: float | None = None,
     deny: Sequence[Path] = (),
     env: dict[str, str] | None = None,
+    require_isolation: str = "",
 ) -> dict[str, Any]:
     """Grade ``submission`` in a pytest subprocess and return the complete report dict.
 
-    ``wall_limit``: seconds for the whole run; tests unfinished by then are reported as
-    "timeout". ``deny``: more paths student code may not open (report outputs). Raises
-    ``GraderFault`` when pytest did not grade (collection error, internal error, no report).
+    The submission is snapshotted first (``snapshot_submission``); the graders see only the
+    snapshot, and the report names the original folder. ``wall_limit``: seconds for the whole
+    run; tests unfinished by then are reported as "timeout". ``deny``: more paths student code
+    may not open (report outputs, the class folder). ``require_isolation``: "strong" or
+    "partial" makes workers below that level refuse to run student code, and raises
+    ``IsolationTooWeak``. Raises ``GraderFault`` when pytest did not grade (collection error,
+    internal error, no report).
     """
+    _not_dumpable()
     REPORTS_ROOT.mkdir(mode=0o700, exist_ok=True)
+    original = Path(submission).resolve()
     with tempfile.TemporaryDirectory(prefix="report-", dir=REPORTS_ROOT) as scratch:
         report_path = Path(scratch) / "report.json"
-        denied = [REPORTS_ROOT, *deny]
+        snapshot = snapshot_submission(original, Path(scratch) / "submission")
+        denied = [REPORTS_ROOT, original, *deny]
+        if require_isolation:
+            env = {**(env or {}), "CNNKIT_REQUIRE_ISOLATION": require_isolation}
         command = pytest_command(
-            Path(submission).resolve(), report_path, public_only=public_only, exercises=exercises,
+            snapshot, report_path, public_only=public_only, exercises=exercises,
             extra_args=[*extra_args, *(arg for path in denied for arg in ("--cnnkit-deny", str(path)))],
         )  # fmt: skip
         log_path = Path(scratch) / "pytest.log"
@@ -120,7 +178,8 @@ def grade_submission(
         output = log_path.read_text(errors="replace")
         if not report_path.exists():
             raise GraderFault(f"the grader produced no report (pytest exit {exit_code}):\n{output[-3000:]}")
-        report = _read_report(report_path, Path(submission).resolve(), output)
+        report = _read_report(report_path, snapshot, output)
+        report["submission"] = str(original)
         if exit_code is None:
             mark_unfinished(
                 report, "timeout",
@@ -133,6 +192,7 @@ def grade_submission(
         report["complete"] = True
         report["pytest_exit_code"] = exit_code
         report["seconds"] = round(time.monotonic() - started, 2)
+        check_isolation(report, require_isolation)
         return report
 
 
@@ -155,13 +215,15 @@ def run_graders(
     extra_args: Sequence[str] = (),
     timeout: float | None = None,
     env: dict[str, str] | None = None,
+    require_isolation: str = "",
 ) -> dict[str, Any]:
     """Grade ``submission`` and return the report dict (raises ``GraderFault`` if the grader itself failed).
 
     ``timeout``: overall wall-clock seconds; unfinished tests are reported as "timeout".
     """
     return grade_submission(
-        submission, public_only=public_only, exercises=exercises, extra_args=extra_args, wall_limit=timeout, env=env
+        submission, public_only=public_only, exercises=exercises, extra_args=extra_args, wall_limit=timeout, env=env,
+        require_isolation=require_isolation,
     )
 
 

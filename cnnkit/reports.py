@@ -59,7 +59,28 @@ def normalize(report: Mapping[str, Any]) -> dict[str, Any]:
         "max_score": _number(sum(t["max_score"] for e in report["exercises"] for t in e["tests"])),
         "submission": str(report.get("submission", "")),
         "exercises": exercises,
+        "isolation": report.get("isolation"),
     }
+
+
+def isolation_line(report: Mapping[str, Any]) -> str:
+    """One line: the OS isolation student code ran under, what was applied, what the self-probes saw.
+
+    ``strong``: Landlock and seccomp in force and every probe refused; ``partial``: some of it;
+    ``advisory``: Python's audit hook only (it deters, it does not enforce).
+    """
+    isolation = report.get("isolation")
+    if not isolation:
+        return "Isolation: not measured (no student code ran)"
+    applied = [str(item).split(":")[0] for item in isolation.get("applied", [])]
+    probes = isolation.get("probes") or {}
+    seen = ", ".join(f"{name} {'refused' if result.get('blocked') else 'ALLOWED'}" for name, result in probes.items())
+    line = f"Isolation: {isolation.get('level')} ({', '.join(applied) or 'audit hook only'})"
+    if seen:
+        line += f"; probes: {seen}"
+    if isolation.get("missing"):
+        line += f"; missing: {'; '.join(isolation['missing'])}"
+    return line
 
 
 def to_json(report: Mapping[str, Any]) -> str:
@@ -69,7 +90,7 @@ def to_json(report: Mapping[str, Any]) -> str:
 def to_text(report: Mapping[str, Any]) -> str:
     """A table per exercise (tests passed, points), the feedback of each failure, and the total."""
     report = normalize(report)
-    lines = [f"Grading {report['submission']}", ""]
+    lines = [f"Grading {report['submission']}", isolation_line(report), ""]
     for exercise in report["exercises"]:
         tests = exercise["tests"]
         passed = sum(test["status"] == "passed" for test in tests)
@@ -115,7 +136,8 @@ def to_gradescope(report: Mapping[str, Any], hidden_visibility: str = "after_pub
     )
     return {
         "score": report["score"],
-        "output": f"{summary}\ntotal: {report['score']:g} / {report['max_score']:g}",
+        "output": f"{summary}\ntotal: {report['score']:g} / {report['max_score']:g}\n{isolation_line(report)}",
+        "extra_data": {"isolation": report["isolation"]},
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
