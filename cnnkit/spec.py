@@ -21,6 +21,9 @@ class Exercise:
     # attribute names reached from ``torch`` in the source).
     forbidden: tuple[str, ...] = ()
     forbidden_why: str = ""
+    # Whole torch function names forbidden where a substring would catch too much
+    # (``torch.autograd.grad`` is named "grad", a substring of ``requires_grad_`` and ``no_grad``).
+    forbidden_names: tuple[str, ...] = ()
     call_timeout: float = 10.0  # seconds one call into student code may take
     depends_on: tuple[str, ...] = field(default=())  # exercise modules this one imports
     # What the exercise is worth (public + hidden tests), weighed by the effort it takes; each
@@ -31,6 +34,11 @@ class Exercise:
     def number(self) -> int:
         return int(self.module.split("_", 1)[0][2:])
 
+
+# torch.autograd.grad (also reached by torch.func.vjp/grad and torch.autograd.functional); with the
+# substring "backward" (Tensor.backward, torch.autograd.backward, aten's *_backward kernels) this
+# catches every public autograd entry point while the student's code runs.
+AUTOGRAD_NAMES: tuple[str, ...] = ("grad",)
 
 EXERCISES: tuple[Exercise, ...] = (
     Exercise("ex1_output_size", "Convolution output size", ("conv_output_size",), points=5),
@@ -96,6 +104,17 @@ EXERCISES: tuple[Exercise, ...] = (
         depends_on=("ex7_models", "ex8_training"),
         points=15,
     ),
+    # Backward passes by hand (the lead renumbers so that the MNIST comparison stays last).
+    Exercise(
+        "ex10_gradcheck",
+        "A numerical gradient checker",
+        ("numerical_gradient", "relative_error"),
+        forbidden=("backward",),
+        forbidden_names=AUTOGRAD_NAMES,
+        forbidden_why="the exercise is to estimate gradients from function values alone; "
+        "torch.autograd (backward(), torch.autograd.grad, torch.func) is forbidden too",
+        points=10,
+    ),
 )
 
 TOTAL_POINTS: float = sum(ex.points for ex in EXERCISES)
@@ -114,4 +133,5 @@ def exercise(module: str) -> Exercise:
 def is_forbidden(module: str, torch_name: str) -> bool:
     """Whether calling a torch function named ``torch_name`` is forbidden in ``module``."""
     name = torch_name.lower()
-    return any(pattern in name for pattern in BY_MODULE[module].forbidden)
+    exercise = BY_MODULE[module]
+    return name in exercise.forbidden_names or any(pattern in name for pattern in exercise.forbidden)
