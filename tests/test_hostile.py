@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import socket
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,7 +71,44 @@ EXPECTED: dict[str, Expect] = {
     "ex2_conv2d__modifies_input": expect("zero", "failed", "error", feedback="in place"),
     "ex1_output_size__read_solutions": expect("zero", "failed"),
     "ex1_output_size__read_hidden_graders": expect("zero", "failed"),
+    # Attacks only the kernel can stop (raw libc, no audit event): graded with isolation "strong".
+    "ex2_conv2d__libc_open_pythonapi": expect("zero", "failed", "error"),
+    "ex2_conv2d__libc_open_cdll": expect("zero", "failed", "error"),
+    "ex1_output_size__libc_system_detached": expect("zero", *BROKEN),
+    "ex1_output_size__tcp_connect": expect("full", "passed"),
+    "ex1_output_size__udp_sendto": expect("full", "passed"),
+    "ex1_output_size__kill_processes": expect("full", "passed"),
+    "ex1_output_size__fork_bomb": expect("full", "passed"),
+    "ex1_output_size__ptrace_parent": expect("zero", *BROKEN),
+    "ex1_output_size__forkserver_socket": expect("zero", *BROKEN),
+    "ex1_output_size__rewrite_classmates": expect("full", "passed"),
 }
+#: Fixtures whose expectation holds only with the OS layers in force (the audit hook alone cannot
+#: stop raw libc calls), and whose dangerous parts run only where the fixture verifies them in force.
+NEEDS_OS_ISOLATION = {name for name in EXPECTED if "libc" in name} | {
+    "ex1_output_size__tcp_connect", "ex1_output_size__udp_sendto", "ex1_output_size__kill_processes",
+    "ex1_output_size__fork_bomb", "ex1_output_size__ptrace_parent", "ex1_output_size__forkserver_socket",
+    "ex1_output_size__rewrite_classmates",
+}
+
+
+@functools.cache
+def os_isolation_available() -> bool:
+    """Whether this system can confine workers "strong" (Linux x86_64 with Landlock)."""
+    import platform
+    import sys
+
+    from cnnkit.sandbox import confine
+
+    return sys.platform.startswith("linux") and platform.machine() == "x86_64" and confine.landlock_abi() >= 1
+
+
+def assert_strong(report: dict) -> None:
+    """Where the system offers it, student code ran with isolation "strong" and every self-probe was refused."""
+    if os_isolation_available():
+        isolation = report["isolation"]
+        assert isolation["level"] == "strong", isolation
+        assert all(probe["blocked"] for probe in isolation["probes"].values()), isolation
 BYSTANDER = {"ex1_output_size": "ex2_conv2d", "ex2_conv2d": "ex1_output_size"}
 # Attacks on the process or the files, where a leak into the other exercise is conceivable: these
 # grade a bystander exercise too, which must keep full marks (the rest grade only their own, for speed).
@@ -95,12 +135,15 @@ def test_every_fixture_has_an_expectation_and_every_kind_a_fixture():
 def test_hostile_submission_gets_a_complete_truthful_report(fixture: Path, tmp_path: Path):
     if fixture.stem.endswith("read_hidden_graders") and not paths.HIDDEN_GRADERS_DIR.is_dir():
         pytest.skip("no graders/hidden/ in this checkout: nothing to protect")
+    if fixture.stem in NEEDS_OS_ISOLATION and not os_isolation_available():
+        pytest.skip("needs OS isolation (Linux x86_64 with Landlock)")
     module = module_of(fixture)
     bystanders = [BYSTANDER[module]] if fixture.stem in WITH_BYSTANDER else []
     expected = EXPECTED[fixture.stem]
     submission = build_submission(tmp_path / "submission", {module: fixture.read_text()})
     report = run_graders(submission, exercises=[module, *bystanders], extra_args=FAST_CALLS, timeout=600)
 
+    assert_strong(report)
     scores = scores_by_exercise(report)
     for bystander in bystanders:
         assert scores[bystander][0] == scores[bystander][1] > 0, "a bystander exercise lost points"
@@ -188,3 +231,102 @@ def test_a_submission_cannot_touch_another_runs_report(tmp_path: Path):
         for path in other.iterdir():
             path.unlink()
         other.rmdir()
+
+
+# -- attacks that need a listener, a second student or an nbgrader course --------------------------------
+def _needs_os_isolation() -> None:
+    if not os_isolation_available():
+        pytest.skip("needs OS isolation (Linux x86_64 with Landlock)")
+
+
+def test_network_attacks_reach_no_listener(tmp_path: Path):
+    """TCP connect (Python and raw libc) and UDP sendto to listeners on 127.0.0.1: nothing arrives."""
+    _needs_os_isolation()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        tcp.bind(("127.0.0.1", 0))
+        tcp.listen(8)
+        udp.bind(("127.0.0.1", 0))
+        tcp.setblocking(False)
+        udp.setblocking(False)
+        for name, port in (("tcp_connect", tcp.getsockname()[1]), ("udp_sendto", udp.getsockname()[1])):
+            fixture = HOSTILE_DIR / f"ex1_output_size__{name}.py"
+            submission = build_submission(tmp_path / name, {"ex1_output_size": fixture.read_text()})
+            report = run_graders(submission, exercises=["ex1_output_size"], env={"CNNKIT_HOSTILE_PORT": str(port)})
+            assert_strong(report)
+            assert report["score"] == report["max_score"] > 0
+        with pytest.raises(BlockingIOError):
+            tcp.accept()
+        with pytest.raises(BlockingIOError):
+            udp.recvfrom(100)
+
+
+def test_detached_process_cannot_rewrite_the_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """libc system() with a backgrounded shell: no marker appears and the report stays as written."""
+    _needs_os_isolation()
+    fixture = HOSTILE_DIR / "ex1_output_size__libc_system_detached.py"
+    submission = build_submission(tmp_path / "submission", {"ex1_output_size": fixture.read_text()})
+    output, marker = tmp_path / "results.json", tmp_path / "marker"
+    monkeypatch.setenv("CNNKIT_HOSTILE_TARGET", str(output))
+    monkeypatch.setenv("CNNKIT_HOSTILE_MARKER", str(marker))
+    code = cnnkit_main(["grade", str(submission), "--format", "json", "--output", str(output),
+                        "--exercise", "ex1_output_size", "--require-isolation", "strong"])
+    assert code == 0
+    written = output.read_text()
+    time.sleep(4)  # the shell would have slept 2 s, then written: give it every chance
+    assert not marker.exists()
+    assert output.read_text() == written
+    report = json.loads(written)
+    assert report["score"] == 0 < report["max_score"]
+    assert_strong(report)
+
+
+def test_symlink_to_a_solution_is_refused(tmp_path: Path):
+    """A submitted file that is a symbolic link to the reference is not followed: 0, with a clear message."""
+    submission = build_submission(tmp_path / "submission", {})
+    (submission / "ex2_conv2d.py").unlink()
+    (submission / "ex2_conv2d.py").symlink_to(paths.SOLUTIONS_DIR / "ex2_conv2d.py")
+    report = run_graders(submission, exercises=["ex2_conv2d"], extra_args=FAST_CALLS)
+    tests = _tests(report, "ex2_conv2d")
+    assert report["score"] == 0 < report["max_score"]
+    assert any("symbolic link" in test["feedback"] for test in tests), [t["feedback"][:200] for t in tests]
+
+
+def test_a_student_cannot_rewrite_a_classmates_files_in_a_parallel_batch(tmp_path: Path, monkeypatch):
+    """alice overwrites every ex1_output_size.py she can find; bob, graded alongside, keeps full marks."""
+    _needs_os_isolation()
+    fixture = HOSTILE_DIR / "ex1_output_size__rewrite_classmates.py"
+    klass = tmp_path / "class"
+    build_submission(klass / "alice", {"ex1_output_size": fixture.read_text()})
+    for student in ("bob", "carol"):
+        build_submission(klass / student, {})
+    before = {p: p.read_bytes() for p in klass.glob("*/ex1_output_size.py")}
+    monkeypatch.setenv("CNNKIT_HOSTILE_CLASS", str(klass))
+    grades = tmp_path / "grades"
+    code = cnnkit_main(["grade", str(klass), "--output", str(grades), "--jobs", "3", "--exercise", "ex1_output_size",
+                        "--require-isolation", "strong"])
+    assert code == 0
+    assert {p: p.read_bytes() for p in klass.glob("*/ex1_output_size.py")} == before
+    for student in ("alice", "bob", "carol"):
+        report = json.loads((grades / f"{student}.json").read_text())
+        assert report["score"] == report["max_score"] > 0, (student, report["score"])
+        assert report["submission"] == str((klass / student).resolve())
+        assert_strong(report)
+
+
+def test_advisory_isolation_is_reported_and_can_be_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
+    """With the OS layers switched off, every report says "advisory", and --require-isolation refuses to grade."""
+    from cnnkit import reports
+
+    report = run_graders(paths.SOLUTIONS_DIR, exercises=["ex1_output_size"], env={"CNNKIT_ISOLATION": "advisory"})
+    assert report["isolation"]["level"] == "advisory"
+    assert not any(probe["blocked"] for probe in report["isolation"]["probes"].values() if os.name == "posix")
+    assert "Isolation: advisory" in reports.to_text(report)
+    gradescope = reports.to_gradescope(report)
+    assert gradescope["extra_data"]["isolation"]["level"] == "advisory" and "Isolation: advisory" in gradescope["output"]
+    monkeypatch.setenv("CNNKIT_ISOLATION", "advisory")
+    output = tmp_path / "results.json"
+    code = cnnkit_main(["grade", str(paths.SOLUTIONS_DIR), "--exercise", "ex1_output_size", "--output", str(output),
+                        "--require-isolation", "partial"])
+    assert code == 3 and not output.exists()
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "isolation advisory is below the required partial" in lines[0], lines
