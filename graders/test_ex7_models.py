@@ -4,10 +4,17 @@ The models run in the sandbox worker (``cnnkit.sandbox.ops``: ``model_structure`
 ``model_forward``, ``count_parameters_of``). The grader chooses the weights, loads them into
 your layers by position, and compares your forward pass with the documented layer list
 written here with ``torch.nn.functional``. Small batches keep it fast.
+
+Dropout in train mode is graded by what it does, never by matching torch's random stream (any
+correct dropout keeps full marks: ``self.dropout``, ``F.dropout``, the student's exercise-5
+``dropout``): the grader chooses weights that make every dropout decision visible in the
+logits (``DropoutProbe``) and checks where the zeros fall, how the kept values are scaled, and
+that the dropped fraction is p, to within ``tolerances.DROPOUT_SIGMAS`` standard deviations.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import pytest
@@ -15,6 +22,8 @@ import torch
 import torch.nn.functional as F
 
 from cnnkit import tolerances
+from dataclasses import dataclass
+
 from cnnkit.checks import Hint, check_int, check_tensor, fail
 from cnnkit.sandbox import StudentCodeError
 from cnnkit.sandbox.ops import build_count_model
@@ -22,9 +31,19 @@ from cnnkit.sandbox.ops import build_count_model
 Shape = tuple[int, ...]
 Forward = Callable[[list[torch.Tensor], torch.Tensor], torch.Tensor]
 
+# The article's layers (name, shape), in the order its __init__ creates them (= the order they are used).
+PLAIN_LAYERS: list[tuple[str, Shape]] = [
+    ("fc1.weight", (512, 784)), ("fc1.bias", (512,)), ("fc2.weight", (256, 512)), ("fc2.bias", (256,)),
+    ("fc3.weight", (10, 256)), ("fc3.bias", (10,)),
+]
+MNIST_CNN_LAYERS: list[tuple[str, Shape]] = [
+    ("conv1.weight", (32, 1, 3, 3)), ("conv1.bias", (32,)), ("conv2.weight", (64, 32, 3, 3)), ("conv2.bias", (64,)),
+    ("fc1.weight", (128, 12544)), ("fc1.bias", (128,)), ("fc2.weight", (10, 128)), ("fc2.bias", (10,)),
+]
+ARTICLE_LAYERS = {"PlainNN": PLAIN_LAYERS, "MNIST_CNN": MNIST_CNN_LAYERS}
 # The documented parameter shapes of each model, in the order its layers are used.
-PLAIN_SHAPES: list[Shape] = [(512, 784), (512,), (256, 512), (256,), (10, 256), (10,)]
-MNIST_CNN_SHAPES: list[Shape] = [(32, 1, 3, 3), (32,), (64, 32, 3, 3), (64,), (128, 12544), (128,), (10, 128), (10,)]
+PLAIN_SHAPES: list[Shape] = [shape for _, shape in PLAIN_LAYERS]
+MNIST_CNN_SHAPES: list[Shape] = [shape for _, shape in MNIST_CNN_LAYERS]
 SMALL_SHAPES: list[Shape] = [(16, 1, 3, 3), (16,), (32, 16, 3, 3), (32,), (64, 1568), (64,), (10, 64), (10,)]
 DOCUMENTED_COUNTS = {"PlainNN": 535_818, "MNIST_CNN": 1_625_866, "SmallCNN": 105_866}
 
@@ -60,7 +79,7 @@ def cnn_features(w: list[torch.Tensor], x: torch.Tensor, relu1: bool = True, rel
 
 def mnist_cnn_forward(w: list[torch.Tensor], x: torch.Tensor, relu1: bool = True, relu2: bool = True,
                       relu3: bool = True) -> torch.Tensor:
-    """Eval mode: the two dropouts are the identity."""
+    """Eval mode: dropout is the identity."""
     h = F.linear(cnn_features(w, x, relu1, relu2).flatten(1), w[4], w[5])
     return F.linear(F.relu(h) if relu3 else h, w[6], w[7])
 
@@ -83,11 +102,12 @@ def logit_hints(expected: torch.Tensor) -> list[Hint]:
 
 
 def student_forward(sub, class_name: str, weights: list[torch.Tensor], x: torch.Tensor, *, shape_hint: str,
-                    train: bool = False, seed: int = 0) -> torch.Tensor:
-    """Run ``class_name`` in the worker with ``weights``; explain weight mismatches and shape errors."""
+                    train: bool = False, seed: int = 0, repeats: int = 1) -> torch.Tensor:
+    """Run ``class_name`` in the worker with ``weights`` (a list: by position; a dict: by name, like
+    ``load_state_dict``); explain weight mismatches and shape errors."""
     what = f"{class_name}.forward"
     try:
-        got, extra = sub.op("model_forward", class_name, weights, x, train=train, seed=seed)
+        got, extra = sub.op("model_forward", class_name, weights, x, train=train, seed=seed, repeats=repeats)
     except StudentCodeError as error:
         if error.exc_type == "RuntimeError" and ("shape" in str(error) or "size" in str(error)):
             fail(what, f"failed on a batch {tuple(x.shape)}: {error}", hint=shape_hint)
@@ -101,17 +121,164 @@ def parameter_count(shapes: list[Shape]) -> int:
     return sum(torch.Size(shape).numel() for shape in shapes)
 
 
+# -- dropout in train mode, made visible ---------------------------------------------------------
+PROBED_UNITS = 10  # logit i reads hidden unit i of the layer dropout acts on
+
+
+@dataclass(frozen=True)
+class DropoutProbe:
+    """Weights and images that make every dropout decision of a model visible in its logits.
+
+    The last layer reads hidden unit i (i < 10) of the layer dropout acts on through an identity
+    (its other weights are 0) plus a bias ``bias[i]``, and those units are kept well above 0 by a
+    large bias of their own. So in eval mode logit i is ``active[:, i] + bias[i]``, and in train mode
+    it is ``m * active[:, i] + bias[i]``, where ``m`` is the product of the dropout factors applied to
+    that unit: 0 when dropped, ``1 / (1 - p)`` per dropout that kept it. Dropout anywhere else (on
+    the input, on the logits, before fc1) gives values that are neither.
+    """
+
+    class_name: str
+    weights: list[torch.Tensor]
+    x: torch.Tensor
+    active: torch.Tensor  # (N, 10): eval-mode activation of each read unit (> 0)
+    bias: torch.Tensor  # (10,): the last layer's bias
+    p: float  # drop probability of each dropout
+    layers: int  # dropouts acting on a read unit one after the other (PlainNN 2, MNIST_CNN 1)
+    place: str  # where the article applies it, for the feedback
+
+    @property
+    def keep_factor(self) -> float:
+        return (1.0 / (1.0 - self.p)) ** self.layers
+
+    @property
+    def drop_rate(self) -> float:
+        """Probability that a read unit ends up 0: dropped by at least one of the dropouts."""
+        return 1.0 - (1.0 - self.p) ** self.layers
+
+    @property
+    def case(self) -> str:
+        return (f"x {tuple(self.x.shape)}, model.train(), weights chosen so that logit i reads hidden unit i "
+                f"(i < {PROBED_UNITS}) of the layer dropout acts on")
+
+
+def _read_out(rows: int, columns: int, bias: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """A last layer whose output i is its input i (i < 10) plus ``bias[i]``."""
+    weight = torch.zeros(rows, columns)
+    weight[:PROBED_UNITS, :PROBED_UNITS] = torch.eye(PROBED_UNITS)
+    return weight, bias
+
+
+def plain_probe(batch: int, seed: int) -> DropoutProbe:
+    """PlainNN: fc2 passes units 0-9 of fc1 through (relu of a kept positive value is itself), fc3 reads them."""
+    w, x = random_weights(PLAIN_SHAPES, seed), images(batch, seed + 1)
+    bias = torch.linspace(-2.0, -1.1, PROBED_UNITS)
+    w[1][:PROBED_UNITS] = 5.0  # units 0-9 of fc1: about N(5, 1), positive
+    w[2], w[3] = _read_out(256, 512, torch.zeros(256))
+    w[4], w[5] = _read_out(10, 256, bias)
+    active = F.relu(F.linear(x.flatten(1), w[0], w[1]))[:, :PROBED_UNITS]
+    return DropoutProbe("PlainNN", w, x, active, bias, p=0.5, layers=2,
+                        place="after each of the two hidden ReLUs (self.dropout, p=0.5, used twice)")
+
+
+def cnn_probe(batch: int, seed: int) -> DropoutProbe:
+    """MNIST_CNN: fc2 reads units 0-9 of fc1's ReLU."""
+    w, x = random_weights(MNIST_CNN_SHAPES, seed), images(batch, seed + 1)
+    bias = torch.linspace(-2.0, -1.1, PROBED_UNITS)
+    w[5][:PROBED_UNITS] = 5.0
+    w[6], w[7] = _read_out(10, 128, bias)
+    active = F.relu(F.linear(cnn_features(w, x).flatten(1), w[4], w[5]))[:, :PROBED_UNITS]
+    return DropoutProbe("MNIST_CNN", w, x, active, bias, p=0.25, layers=1,
+                        place="once, after fc1's ReLU and before fc2 (self.dropout, p=0.25)")
+
+
+def _close(got: torch.Tensor, expected: torch.Tensor) -> torch.Tensor:
+    tol = tolerances.MODEL32
+    return (got - expected).abs() <= tol.atol + tol.rtol * expected.abs()
+
+
+def _factor_pattern(factors: torch.Tensor, probe: DropoutProbe) -> str | None:
+    """A hint when the factors kept units were multiplied by all come from one known mistake."""
+    kept = factors[factors.abs() > 1e-3]
+    if kept.numel() == 0:
+        return None
+    one = 1.0 / (1.0 - probe.p)
+    other_p = 0.5 if probe.p == 0.25 else 0.25
+    patterns = [
+        (1.0, "kept activations are not rescaled: inverted dropout multiplies them by 1 / (1 - p) in training"),
+        ((1.0 - probe.p) ** probe.layers, "kept activations are multiplied by (1 - p): inverted dropout divides "
+                                          "by (1 - p) in training (the article's 'scale by 1 - p' is for inference "
+                                          "in the original, non-inverted dropout)"),
+        ((1.0 / (1.0 - other_p)) ** probe.layers, f"dropout with p={other_p}: this model's is p={probe.p}"),
+    ]
+    if probe.layers == 2:
+        patterns.append((one, "dropout is applied once: the article applies self.dropout after *both* hidden "
+                              "ReLUs (after fc1's and after fc2's)"))
+    for factor, message in patterns:
+        if bool(_close(kept, torch.full_like(kept, factor)).all()):
+            return message
+    return None
+
+
+def check_dropout(probe: DropoutProbe, got: torch.Tensor, pass_name: str = "") -> torch.Tensor:
+    """Check one train-mode forward pass of ``probe``'s model; returns the dropped mask (N, 10)."""
+    what = f"{probe.class_name}.forward in train mode{pass_name}"
+    expected_shape = tuple(probe.active.shape)
+    if not isinstance(got, torch.Tensor) or tuple(got.shape) != expected_shape or got.dtype != torch.float32:
+        described = f"a tensor {tuple(got.shape)} {got.dtype}" if isinstance(got, torch.Tensor) else type(got).__name__
+        fail(what, f"returned {described}; expected float32 logits {expected_shape}", probe.case)
+    if not bool(torch.isfinite(got).all()):
+        fail(what, "the output holds NaN or inf", probe.case)
+    valid = probe.active > 0.5
+    dropped = _close(got, probe.bias.expand_as(got))
+    kept = _close(got, probe.bias + probe.keep_factor * probe.active)
+    factors = (got - probe.bias) / probe.active
+    if bool((_close(got, probe.bias + probe.active) | ~valid).all()):
+        fail(what, "the output equals the eval-mode output: no dropout was applied", probe.case,
+             f"in train mode dropout must act {probe.place}; self.dropout(x), F.dropout(x, p, self.training) "
+             "and your exercise-5 dropout(x, p, self.training) all do")
+    other = valid & ~dropped & ~kept
+    if bool(other.any()):
+        n, i = (int(v) for v in other.nonzero()[0])
+        zeroed_logits = _close(got[valid & ~kept], torch.zeros(1)).all()
+        hint = _factor_pattern(factors[valid & ~dropped], probe)
+        if hint is None and bool(zeroed_logits):
+            hint = "the logits themselves are zeroed: dropout acts on hidden units, never on the output"
+        if hint is None:
+            hint = (f"dropout acts somewhere else than {probe.place}: the value is neither what a dropped unit nor "
+                    "what a kept unit gives (dropout on the input or on the flattened features changes the "
+                    "activations themselves)")
+        fail(what, f"logit [{n}, {i}] is {float(got[n, i]):.5f}; a dropped unit gives {float(probe.bias[i]):.5f} "
+             f"(the bias alone), a kept one {float(probe.bias[i] + probe.keep_factor * probe.active[n, i]):.5f} "
+             f"(its eval-mode value {float(probe.active[n, i]):.5f} x {probe.keep_factor:g}, the 1 / (1 - p) of "
+             f"each dropout it went through)", probe.case, hint)
+    count = int(valid.sum())
+    rate = float((dropped & valid).sum()) / count
+    spread = tolerances.DROPOUT_SIGMAS * math.sqrt(probe.drop_rate * (1 - probe.drop_rate) / count)
+    if abs(rate - probe.drop_rate) > spread:
+        fail(what, f"{rate:.1%} of the {count} probed activations were dropped; expected {probe.drop_rate:.1%} "
+             f"(+- {spread:.1%}): p={probe.p}" + (f", applied {probe.layers} times" if probe.layers > 1 else ""),
+             probe.case, f"dropout acts {probe.place}")
+    decided = (dropped & valid).float() - (kept & valid).float()  # +1 dropped, -1 kept, 0 not probed
+    for i in range(PROBED_UNITS):
+        column = decided[valid[:, i], i]
+        if column.numel() > 20 and bool((column == column[0]).all()):
+            fail(what, f"hidden unit {i} is {'dropped' if column[0] > 0 else 'kept'} in every one of the "
+                 f"{column.numel()} samples of the batch", probe.case,
+                 "draw the mask for the whole activation tensor (N, features), not one mask shared by the batch")
+    return dropped & valid
+
+
 # -- PlainNN -----------------------------------------------------------------------------------
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @pytest.mark.parametrize("batch", [1, 3])
 def test_plain_nn_forward(sub, batch):
-    """PlainNN: fc3(relu(fc2(relu(fc1(flatten(x)))))), batch of 1 and of 3."""
+    """PlainNN in eval mode: fc3(relu(fc2(relu(fc1(flatten(x)))))) (dropout is the identity), batch of 1 and of 3."""
     w, x = random_weights(PLAIN_SHAPES, seed=batch), images(batch, seed=10 + batch)
     expected = plain_forward(w, x)
     got = student_forward(sub, "PlainNN", w, x,
-                          shape_hint="flatten each image to 784 numbers and keep the batch axis: x.flatten(1)")
-    check_tensor(got, expected, what="PlainNN.forward (expected fc3(relu(fc2(relu(fc1(flatten(x)))))))",
-                 case=f"x {tuple(x.shape)}, seeded weights", tol=tolerances.MODEL32, hints=[
+                          shape_hint="flatten each image to 784 numbers and keep the batch axis")
+    check_tensor(got, expected, what="PlainNN.forward in eval mode (expected fc3(relu(fc2(relu(fc1(flatten(x)))))))",
+                 case=f"x {tuple(x.shape)}, seeded weights, model.eval()", tol=tolerances.MODEL32, hints=[
                      Hint("ReLU missing after fc1", lambda: plain_forward(w, x, relu1=False)),
                      Hint("ReLU missing after fc2", lambda: plain_forward(w, x, relu2=False)),
                      Hint("no ReLU at all: without it the three layers collapse into one linear map",
@@ -119,27 +286,59 @@ def test_plain_nn_forward(sub, batch):
                      *logit_hints(expected)])
 
 
+@pytest.mark.points(1)
+def test_plain_nn_dropout_in_train_mode(sub):
+    """PlainNN in train mode: dropout p=0.5 after each hidden ReLU (kept x2 each time, so x4 or 0), fresh per sample."""
+    probe = plain_probe(batch=256, seed=20)
+    got = student_forward(sub, "PlainNN", probe.weights, probe.x, train=True, seed=21,
+                          shape_hint="flatten each image to 784 numbers and keep the batch axis")
+    check_dropout(probe, got)
+
+
 # -- MNIST_CNN --------------------------------------------------------------------------------
 MNIST_CNN_SHAPE_HINT = ("pool exactly once, after the second conv-ReLU: 28x28 -> 14x14, so fc1 receives "
                         "64*14*14 = 12,544 features (pooling twice gives 7x7 = 3,136; never pooling gives 50,176)")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_mnist_cnn_forward(sub):
     """MNIST_CNN in eval mode on a batch of 2 (dropout is the identity in eval mode)."""
     w, x = random_weights(MNIST_CNN_SHAPES, seed=3), images(2, seed=4)
     expected = mnist_cnn_forward(w, x)
     got = student_forward(sub, "MNIST_CNN", w, x, shape_hint=MNIST_CNN_SHAPE_HINT)
-    check_tensor(got, expected, what="MNIST_CNN.forward (expected fc2(relu(fc1(flatten(pool(relu(conv2(relu(conv1(x)))))))))",
-                 case=f"x {tuple(x.shape)}, seeded weights, eval mode", tol=tolerances.MODEL32, hints=[
+    check_tensor(got, expected, what="MNIST_CNN.forward in eval mode (expected fc2(relu(fc1(flatten(pool(relu(conv2(relu(conv1(x)))))))))",
+                 case=f"x {tuple(x.shape)}, seeded weights, model.eval()", tol=tolerances.MODEL32, hints=[
                      Hint("ReLU missing after conv1", lambda: mnist_cnn_forward(w, x, relu1=False)),
                      Hint("ReLU missing after conv2", lambda: mnist_cnn_forward(w, x, relu2=False)),
                      Hint("ReLU missing after fc1", lambda: mnist_cnn_forward(w, x, relu3=False)),
                      *logit_hints(expected)])
 
 
-# -- SmallCNN ---------------------------------------------------------------------------------
 @pytest.mark.points(1)
+def test_mnist_cnn_dropout_in_train_mode(sub):
+    """MNIST_CNN in train mode: dropout p=0.25 once, after fc1's ReLU (kept x4/3 or 0), fresh per sample."""
+    probe = cnn_probe(batch=64, seed=22)
+    got = student_forward(sub, "MNIST_CNN", probe.weights, probe.x, train=True, seed=23,
+                          shape_hint=MNIST_CNN_SHAPE_HINT)
+    check_dropout(probe, got)
+
+
+@pytest.mark.points(0.5)
+@pytest.mark.parametrize("class_name", ["PlainNN", "MNIST_CNN"])
+def test_article_layer_names(sub, class_name):
+    """The article's layers, names and shapes (the given __init__), so the article's saved weights load by name."""
+    structure, _ = sub.op("model_structure", class_name)
+    got = [(name, tuple(shape)) for name, shape, _ in structure["parameters"]]
+    expected = ARTICLE_LAYERS[class_name]
+    if got != expected:
+        wrong = next((f"{g[0]} {g[1]} where the article has {e[0]} {e[1]}" for g, e in zip(got, expected) if g != e),
+                     f"{len(got)} parameter tensors instead of {len(expected)}")
+        fail(f"{class_name}.__init__", f"the parameters are not the article's: {wrong}",
+             hint="keep the __init__ the exercise gives (the article's layers and attribute names); write only forward")
+
+
+# -- SmallCNN ---------------------------------------------------------------------------------
+@pytest.mark.points(0.5)
 def test_small_cnn_layers(sub):
     """SmallCNN's parameters, in creation order: conv1 16x1x3x3, conv2 32x16x3x3, fc1 64x1568, fc2 10x64."""
     structure, _ = sub.op("model_structure", "SmallCNN")
@@ -157,7 +356,7 @@ def test_small_cnn_layers(sub):
     check_int(parameter_count(got), DOCUMENTED_COUNTS["SmallCNN"], what="SmallCNN parameter count")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.5)
 def test_small_cnn_forward(sub):
     """SmallCNN: two conv-ReLU-pool stages (16 then 32 channels), fc1-ReLU, fc2; batch of 3."""
     w, x = random_weights(SMALL_SHAPES, seed=5), images(3, seed=6)
@@ -207,7 +406,7 @@ def test_count_parameters(sub):
                   hints=count_hints(kind, frozen))
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 @pytest.mark.parametrize("class_name", ["PlainNN", "MNIST_CNN"])
 def test_documented_counts(sub, class_name):
     """count_parameters(PlainNN()) = 535,818 and count_parameters(MNIST_CNN()) = 1,625,866."""

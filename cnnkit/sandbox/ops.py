@@ -180,27 +180,55 @@ def model_structure(student: Any, detector: Any, class_name: str) -> tuple[Any, 
     return {"parameters": parameter_table(model), "buffers": buffers, "training": bool(model.training)}, {}
 
 
+def load_by_name(model: nn.Module, state: dict[str, torch.Tensor]) -> str | None:
+    """``model.load_state_dict(state, strict=True)``; a description of any mismatch, else None.
+
+    This is how weights saved from the article's code load into a model: by layer name.
+    """
+    own = {name: tuple(int(n) for n in t.shape) for name, t in model.state_dict().items()}
+    missing = [name for name in state if name not in own]
+    unexpected = [name for name in own if name not in state]
+    if missing or unexpected:
+        return (f"its state_dict has the keys {sorted(own)}, expected {sorted(state)}"
+                + (f" (missing {missing})" if missing else "") + (f" (not in the article's: {unexpected})" if unexpected else ""))
+    for name, tensor in state.items():
+        if own[name] != tuple(tensor.shape):
+            return f"{name} has shape {own[name]}, expected {tuple(tensor.shape)}"
+    with torch.no_grad():
+        model.load_state_dict(state, strict=True)
+    return None
+
+
 @op
 def model_forward(
-    student: Any, detector: Any, class_name: str, weights: list[torch.Tensor], x: torch.Tensor,
-    train: bool = False, seed: int = 0,
+    student: Any, detector: Any, class_name: str, weights: list[torch.Tensor] | dict[str, torch.Tensor],
+    x: torch.Tensor, train: bool = False, seed: int = 0, repeats: int = 1,
 ) -> tuple[Any, dict]:
-    """Build ``student.class_name()``, load ``weights`` by position, return ``model(x)`` (no grad).
+    """Build ``student.class_name()``, load ``weights``, return ``model(x)`` (no grad).
 
-    ``train=False`` runs in eval mode (dropout off); ``train=True`` runs in train mode after
-    ``torch.manual_seed(seed)`` (dropout masks then match a trusted model run the same way).
+    ``weights``: a list is loaded by position (``load_by_position``), a dict by name
+    (``load_by_name``, like ``load_state_dict``). ``train=False`` runs in eval mode (dropout
+    off); ``train=True`` runs in train mode after ``torch.manual_seed(seed)``. ``repeats > 1``
+    runs that many forward passes on the same model and returns them stacked, (repeats, *output).
     Value: the output (None on a weight mismatch); extra ``mismatch``: why the weights did not fit.
     """
     model = _instantiate(student, detector, class_name)
-    mismatch = load_by_position(model, weights)
+    if isinstance(weights, dict):
+        mismatch = load_by_name(model, weights)
+    else:
+        mismatch = load_by_position(model, weights)
     if mismatch is not None:
         return None, {"mismatch": mismatch}
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         with detector, torch.no_grad():
             model.train(train)
-            output = model(x)
-    return output, {"mismatch": None}
+            outputs = [model(x) for _ in range(repeats)]
+    if repeats == 1:
+        return outputs[0], {"mismatch": None}
+    if not all(isinstance(out, torch.Tensor) and out.shape == outputs[0].shape for out in outputs):
+        return outputs, {"mismatch": None}
+    return torch.stack(outputs), {"mismatch": None}
 
 
 def _mlp(sizes: tuple[int, ...]) -> nn.Sequential:

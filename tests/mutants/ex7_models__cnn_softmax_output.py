@@ -1,21 +1,16 @@
 """MNIST_CNN.forward returns softmax probabilities instead of logits."""
 
-
 class MNIST_CNN(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(1, 32, kernel_size=3, padding=1)
         self.conv2 = nn.Conv2d(32, 64, kernel_size=3, padding=1)
         self.pool = nn.MaxPool2d(2, 2)
-        self.dropout1 = nn.Dropout(0.25)
         self.fc1 = nn.Linear(64 * 14 * 14, 128)
-        self.dropout2 = nn.Dropout(0.5)
         self.fc2 = nn.Linear(128, 10)
-        self.relu = nn.ReLU()
+        self.dropout = nn.Dropout(0.25)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.relu(self.conv1(x))
-        x = self.pool(self.relu(self.conv2(x)))
-        x = torch.flatten(self.dropout1(x), 1)
-        x = self.dropout2(self.relu(self.fc1(x)))
-        return torch.softmax(self.fc2(x), dim=1)
+        x = self.pool(F.relu(self.conv2(F.relu(self.conv1(x)))))
+        x = F.relu(self.fc1(torch.flatten(x, 1)))
+        return torch.softmax(self.fc2(self.dropout(x)), dim=1)
