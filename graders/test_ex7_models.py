@@ -268,11 +268,24 @@ def check_dropout(probe: DropoutProbe, got: torch.Tensor, pass_name: str = "") -
     return dropped & valid
 
 
+def check_article_layers(sub, class_name: str) -> None:
+    """The article's layers, names and shapes (the given __init__), so the article's saved weights load by name."""
+    structure, _ = sub.op("model_structure", class_name)
+    got = [(name, tuple(shape)) for name, shape, _ in structure["parameters"]]
+    expected = ARTICLE_LAYERS[class_name]
+    if got != expected:
+        wrong = next((f"{g[0]} {g[1]} where the article has {e[0]} {e[1]}" for g, e in zip(got, expected) if g != e),
+                     f"{len(got)} parameter tensors instead of {len(expected)}")
+        fail(f"{class_name}.__init__", f"the parameters are not the article's: {wrong}",
+             hint="keep the __init__ the exercise gives (the article's layers and attribute names); write only forward")
+
+
 # -- PlainNN -----------------------------------------------------------------------------------
-@pytest.mark.points(1)
+@pytest.mark.points(1.25)
 @pytest.mark.parametrize("batch", [1, 3])
 def test_plain_nn_forward(sub, batch):
     """PlainNN in eval mode: fc3(relu(fc2(relu(fc1(flatten(x)))))) (dropout is the identity), batch of 1 and of 3."""
+    check_article_layers(sub, "PlainNN")
     w, x = random_weights(PLAIN_SHAPES, seed=batch), images(batch, seed=10 + batch)
     expected = plain_forward(w, x)
     got = student_forward(sub, "PlainNN", w, x,
@@ -300,9 +313,10 @@ MNIST_CNN_SHAPE_HINT = ("pool exactly once, after the second conv-ReLU: 28x28 ->
                         "64*14*14 = 12,544 features (pooling twice gives 7x7 = 3,136; never pooling gives 50,176)")
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(1.25)
 def test_mnist_cnn_forward(sub):
     """MNIST_CNN in eval mode on a batch of 2 (dropout is the identity in eval mode)."""
+    check_article_layers(sub, "MNIST_CNN")
     w, x = random_weights(MNIST_CNN_SHAPES, seed=3), images(2, seed=4)
     expected = mnist_cnn_forward(w, x)
     got = student_forward(sub, "MNIST_CNN", w, x, shape_hint=MNIST_CNN_SHAPE_HINT)
@@ -321,20 +335,6 @@ def test_mnist_cnn_dropout_in_train_mode(sub):
     got = student_forward(sub, "MNIST_CNN", probe.weights, probe.x, train=True, seed=23,
                           shape_hint=MNIST_CNN_SHAPE_HINT)
     check_dropout(probe, got)
-
-
-@pytest.mark.points(0.5)
-@pytest.mark.parametrize("class_name", ["PlainNN", "MNIST_CNN"])
-def test_article_layer_names(sub, class_name):
-    """The article's layers, names and shapes (the given __init__), so the article's saved weights load by name."""
-    structure, _ = sub.op("model_structure", class_name)
-    got = [(name, tuple(shape)) for name, shape, _ in structure["parameters"]]
-    expected = ARTICLE_LAYERS[class_name]
-    if got != expected:
-        wrong = next((f"{g[0]} {g[1]} where the article has {e[0]} {e[1]}" for g, e in zip(got, expected) if g != e),
-                     f"{len(got)} parameter tensors instead of {len(expected)}")
-        fail(f"{class_name}.__init__", f"the parameters are not the article's: {wrong}",
-             hint="keep the __init__ the exercise gives (the article's layers and attribute names); write only forward")
 
 
 # -- SmallCNN ---------------------------------------------------------------------------------
