@@ -34,10 +34,17 @@ def _confined():
 SABOTAGE = "def conv_output_size(in_size, kernel_size, stride=1, padding=0):\n    return 0\n"
 
 
+def _glob(pattern):
+    try:
+        return glob.glob(pattern)
+    except OSError:  # the audit hook names what it refuses
+        return []
+
+
 def _folders():
     found = set()
     if os.environ.get("CNNKIT_HOSTILE_CLASS"):
-        found.update(glob.glob(os.path.join(os.environ["CNNKIT_HOSTILE_CLASS"], "*")))
+        found.update(_glob(os.path.join(os.environ["CNNKIT_HOSTILE_CLASS"], "*")))
     pid = os.getppid()
     for _ in range(4):  # parent, grandparent, ...: the pytest command line names --submission
         try:
@@ -50,10 +57,10 @@ def _folders():
         for word in words:
             path = os.fsdecode(word)
             if os.path.isdir(path):
-                found.update(glob.glob(os.path.join(os.path.dirname(path), "*")))
-    found.update(glob.glob("/tmp/cnnkit-reports/*/*"))
-    found.update(glob.glob("/tmp/cnnkit-reports/*/*/*"))
-    found.update(glob.glob("/tmp/cnnkit-ex1_output_size-*/submission"))
+                found.update(_glob(os.path.join(os.path.dirname(path), "*")))
+    found.update(_glob("/tmp/cnnkit-reports/*/*"))
+    found.update(_glob("/tmp/cnnkit-reports/*/*/*"))
+    found.update(_glob("/tmp/cnnkit-ex1_output_size-*/submission"))
     return found
 
 
