@@ -80,7 +80,8 @@ EXERCISES: tuple[Exercise, ...] = (
         "Softmax and cross-entropy",
         ("softmax", "cross_entropy"),
         forbidden=("softmax", "cross_entropy", "nll_loss", "softmin"),
-        forbidden_why="the exercise is to write a stable softmax and log-sum-exp yourself",
+        forbidden_why="the exercise is to write a stable softmax and cross-entropy yourself; "
+        "amax, exp, log, gather, F.one_hot and torch.logsumexp are allowed",
         points=10,
     ),
     Exercise(
@@ -114,6 +115,17 @@ EXERCISES: tuple[Exercise, ...] = (
         forbidden_why="the exercise is to estimate gradients from function values alone; "
         "torch.autograd (backward(), torch.autograd.grad, torch.func) is forbidden too",
         points=10,
+    ),
+    Exercise(
+        "ex11_conv_backward",
+        "The convolution's backward pass",
+        ("conv2d_backward",),
+        forbidden=("conv", "backward"),
+        forbidden_names=AUTOGRAD_NAMES,
+        forbidden_why="the exercise is to write the gradients yourself; torch.autograd (backward(), "
+        "torch.autograd.grad, torch.func) and torch's convolutions (conv_transpose2d, torch.nn.grad) are "
+        "forbidden; F.pad, unfold, F.fold, einsum, matmul, loops and your own conv2d are allowed",
+        points=16,
     ),
 )
 
