@@ -285,6 +285,20 @@ c.CourseDirectory.db_assignments = {assignments!r}
 c.Execute.timeout = {timeout}
 # A student who deletes a test cell still gets it run and scored (otherwise it scores None -> 0).
 c.OverwriteCells.add_missing_cells = True
+# Scores never come from the student's kernel: instead of executing the notebook (nbgrader's
+# Execute), the kit extracts each module's code cell and grades it in its sandbox (confined workers,
+# hidden graders included), then writes each test cell's feedback and points as its output.
+# Set c.SandboxGrades.require_isolation = "strong" to refuse grading where the OS cannot confine.
+c.Autograde.autograde_preprocessors = [
+    "cnnkit.autograde.SandboxGrades",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.SandboxGrades.timeout = {sandbox_timeout}
 # Feedback must not show the hidden test cells' source.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
@@ -303,7 +317,8 @@ def write_course(out: Path, root: Path = paths.ROOT, only: list[str] | None = No
     chosen = [a for a in assignments() if only is None or a.name in only]
     out.mkdir(parents=True, exist_ok=True)
     config = NBGRADER_CONFIG.format(
-        course_id=COURSE_ID, assignments=[{"name": a.name} for a in chosen], timeout=CELL_TIMEOUT
+        course_id=COURSE_ID, assignments=[{"name": a.name} for a in chosen], timeout=CELL_TIMEOUT,
+        sandbox_timeout=float(CELL_TIMEOUT * 4),
     )
     (out / "nbgrader_config.py").write_text(config)
     written = []

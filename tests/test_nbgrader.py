@@ -73,8 +73,9 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
         submit(course, "full", assignment, with_code(release[assignment], reference))
         submit(course, "stubs", assignment, release[assignment])
     submit(course, "tamper", "ex1_output_size", tampered(source["ex1_output_size"], release["ex1_output_size"]))
+    submit(course, "patcher", "ex1_output_size", patched_check(release["ex1_output_size"]))
     for assignment in ASSIGNMENTS:
-        for student in ("full", "stubs", "tamper"):
+        for student in ("full", "stubs", "tamper", "patcher"):
             if (course / "submitted" / student / assignment).exists():
                 started = time.perf_counter()
                 nbgrader(course, "autograde", assignment, "--student", student, "--force")
@@ -94,6 +95,24 @@ def tampered(source: nbformat.NotebookNode, released: nbformat.NotebookNode) -> 
             cell.source = 'print("passed")'
     notebook.cells = [c for c in notebook.cells if _grade_id(c) != f"ex1_output_size__{DELETED_TEST}"]
     return notebook
+
+
+PATCH_CHECK = """
+
+# The student's kernel runs this: every check then "passes" without grading anything.
+import builtins
+import cnnkit.notebook as nb
+
+nb.check = lambda *args, **kwargs: None
+builtins.check = nb.check
+"""
+
+
+def patched_check(released: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Exercise 1's stub untouched, plus code in its code cell that replaces ``cnnkit.notebook.check``."""
+    code_id = "ex1_output_size__code"
+    stub = next(c.source for c in released.cells if _grade_id(c) == code_id)
+    return with_code(released, {code_id: stub + PATCH_CHECK})
 
 
 def scores(course: Path, student: str) -> dict[str, tuple[float, float]]:
@@ -145,6 +164,15 @@ def test_stubs_get_zero(course: Path):
     assert all(score == 0 and max_score > 0 for score, max_score in graded.values()), graded
 
 
+def test_patching_check_in_a_code_cell_scores_zero(course: Path):
+    """Scores come from the kit's sandboxed grading of the extracted code, not from the student's kernel."""
+    score, max_score = scores(course, "patcher")["ex1_output_size"]
+    assert score == 0 < max_score
+    autograded = nbformat.read(course / "autograded/patcher/ex1_output_size/ex1_output_size.ipynb", 4)
+    outputs = [o for c in autograded.cells if _grade_id(c).startswith("ex1_output_size__test") for o in c.outputs]
+    assert any("not implemented" in o.get("text", "") for o in outputs), outputs[:3]
+
+
 def test_tampering_student_gets_exactly_what_the_kit_grader_gives(course: Path, tmp_path: Path):
     score, max_score = scores(course, "tamper")["ex1_output_size"]
     submission = build_submission(tmp_path / "mutant", {"ex1_output_size": MUTANT.read_text()})
@@ -162,7 +190,7 @@ def test_feedback_holds_no_hidden_test_source(course: Path):
     hidden = hidden_test_names()
     hidden_code = {name: body for name, body in secret_bodies().items() if name.startswith("graders/hidden/")}
     pages = list((course / "feedback").rglob("*.html"))
-    assert len(pages) == 5, pages
+    assert len(pages) == 6, pages
     for page in pages:
         text = page.read_text()
         assert "HIDDEN TESTS" not in text, page
