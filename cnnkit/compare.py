@@ -14,7 +14,14 @@ solutions (``--solutions``) or with a student's own modules (``--submission DIR`
   to the system (``keep_freed_memory``), and max-pooling and dropout run on faster equivalent
   kernels (``cnnkit.fast_layers``; ``--stock-layers`` keeps PyTorch's own);
 * Adam built with its fused kernel where the device has one (``fastest_adam``);
-* a progress bar per epoch (running loss, images/s), the table, JSON and plots.
+* a progress bar per epoch (running loss, images/s), the table, JSON and plots: loss,
+  accuracy, confusion matrix, and what the best CNN learned (``filters.png``,
+  ``feature_maps.png``, ``mistakes.png``).
+
+The recipe is the article's: Adam at a constant learning rate of 0.001, batch 64, 10 epochs,
+all 60,000 training images, the test set evaluated once at the end. Improvements are opt-in
+(``--lr-decay``) and are to be chosen with ``--validation``: the last 5,000 training images are
+held out and their accuracy is reported after every epoch; the test set never chooses anything.
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ from torch import nn
 
 from cnnkit import paths
 from cnnkit.fast_layers import speed_up
-from cnnkit.data import ENV_VAR, Batches, DataError, load_sample, load_split, normalize
+from cnnkit.data import ENV_VAR, Batches, DataError, load_sample, load_split, normalize, split_validation
 
 #: --models short names -> class names in ex7_models, in the article's order.
 MODEL_KEYS: dict[str, str] = {"plain": "PlainNN", "cnn": "MNIST_CNN", "small": "SmallCNN"}
@@ -62,10 +69,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("compare-results"), help="folder for JSON and plots")
     parser.add_argument("--batch-size", type=int, default=64, help="training batch size (the article's: 64)")
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate (the article's: 0.001)")
-    parser.add_argument("--lr-decay", type=float, default=0.7,
-                        help="multiply the learning rate by this after every epoch (1.0: the article's constant rate)")
+    parser.add_argument("--lr-decay", type=float, default=1.0,
+                        help="opt-in: multiply the learning rate by this after every epoch (default 1.0: the article's "
+                             "constant rate); choose it with --validation, never by the test accuracy")
+    parser.add_argument("--validation", action="store_true",
+                        help="hold out the last 5,000 training images (a tenth of --sample's) and report their "
+                             "accuracy after every epoch; training then uses the other 55,000")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
+    parser.add_argument("--no-channels-last", action="store_true",
+                        help="standard memory layout (for a forward that flattens with .view(), which needs it)")
     parser.add_argument("--stock-layers", action="store_true",
                         help="keep PyTorch's own max-pool and dropout kernels (default on CPU: cnnkit.fast_layers)")
     parser.add_argument("--no-download", action="store_true", help="never download MNIST")
@@ -203,39 +216,71 @@ def fastest_adam(device: torch.device) -> Callable[..., torch.optim.Optimizer]:
     return functools.partial(torch.optim.Adam, fused=True) if fused_optimizers_supported(device) else torch.optim.Adam
 
 
-def model_preparer(device: torch.device, on_new_model: Callable[[str], None], fast_layers: bool = True,
+def model_preparer(device: torch.device, on_new_model: Callable[[nn.Module], None], fast_layers: bool = True,
                    channels_last: bool = True) -> Callable[[nn.Module], nn.Module]:
-    """The ``prepare_model`` hook: note the model's name, move it, use channels-last for convolutions.
+    """The ``prepare_model`` hook: move the model, use channels-last for convolutions, then hand the
+    prepared model to ``on_new_model`` (the progress bar and the per-epoch validation use it).
 
     With ``fast_layers`` (the kit's choice on the CPU), stock max-pool and dropout layers are
     swapped for the equivalent ones of ``cnnkit.fast_layers``.
     """
 
     def prepare(model: nn.Module) -> nn.Module:
-        on_new_model(type(model).__name__)
         if fast_layers:
             speed_up(model)
         if channels_last:
             model = model.to(memory_format=torch.channels_last)  # only 4-D weights change
-        return model.to(device=device)
+        model = model.to(device=device)
+        on_new_model(model)
+        return model
 
     return prepare
 
 
 # -- progress ------------------------------------------------------------------------------------
 class ProgressBatches:
-    """Training batches that show a tqdm bar per epoch: running loss and images/s."""
+    """Training batches that show a tqdm bar per epoch (running loss, images/s) and, given a
+    validation set, measure the model's accuracy on it after every epoch.
 
-    def __init__(self, batches: Batches, epochs: int, enabled: bool = True) -> None:
+    The validation pass runs when the training loop asks for the batch after the last one, that
+    is after the last optimizer step of the epoch, in eval mode and without gradients (no random
+    numbers drawn, so training goes on exactly as without it); the model's mode is restored. Its
+    time is recorded per model (``validation_seconds``) so that it can be taken out of the
+    training time.
+    """
+
+    def __init__(self, batches: Batches, epochs: int, enabled: bool = True,
+                 validation: tuple[torch.Tensor, torch.Tensor] | None = None,
+                 device: torch.device = torch.device("cpu")) -> None:
         self.batches = batches
         self.epochs = epochs
         self.enabled = enabled
+        self.validation = validation
+        self.device = device
+        self.model: nn.Module | None = None
         self.model_name = "model"
         self.epoch = 0
         self.losses: list[torch.Tensor] = []
+        self.validation_accuracy: dict[str, list[float]] = {}
+        self.validation_seconds: dict[str, float] = {}
 
-    def new_model(self, name: str) -> None:
-        self.model_name, self.epoch = name, 0
+    def new_model(self, model: nn.Module) -> None:
+        self.model, self.model_name, self.epoch = model, type(model).__name__, 0
+        self.validation_accuracy[self.model_name] = []
+        self.validation_seconds[self.model_name] = 0.0
+
+    def validate(self) -> float | None:
+        """Accuracy (percent) of the current model on the validation set, or None without one."""
+        if self.validation is None or self.model is None:
+            return None
+        started = time.perf_counter()
+        was_training = self.model.training
+        images, labels = self.validation
+        accuracy = 100.0 * float((predict(self.model, images, self.device) == labels).float().mean())
+        self.model.train(was_training)
+        self.validation_accuracy[self.model_name].append(accuracy)
+        self.validation_seconds[self.model_name] += time.perf_counter() - started
+        return accuracy
 
     def criterion(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """Cross-entropy that also remembers the loss for the bar (no extra device sync)."""
@@ -266,8 +311,12 @@ class ProgressBatches:
                 bar.update(int(inputs.shape[0]))
                 if index % 50 == 49 and self.losses:
                     bar.set_postfix(loss=f"{torch.stack(self.losses[-50:]).mean().item():.4f}")
-            if self.losses:
-                bar.set_postfix(loss=f"{torch.stack(self.losses).mean().item():.4f}")
+            postfix = {"loss": f"{torch.stack(self.losses).mean().item():.4f}"} if self.losses else {}
+            accuracy = self.validate()
+            if accuracy is not None:
+                postfix["val_acc"] = f"{accuracy:.2f}%"
+            if postfix:
+                bar.set_postfix(postfix)
 
 
 # -- running -------------------------------------------------------------------------------------
@@ -276,18 +325,25 @@ class Dataset:
     train: tuple[torch.Tensor, torch.Tensor]  # normalised images (N, 1, 28, 28), labels (N,)
     test: tuple[torch.Tensor, torch.Tensor]
     source: str
+    validation: tuple[torch.Tensor, torch.Tensor] | None = None  # held out of the training images
 
 
 def load_data(args: argparse.Namespace) -> Dataset:
+    """The normalised splits; with ``--validation`` the last training images become the validation set."""
     if args.sample:
         sample = load_sample()
         splits = {name: (normalize(images), labels) for name, (images, labels) in sample.items()}
-        return Dataset(splits["train"], splits["test"], "embedded sample (datasets/mnist_sample.npz)")
-    splits = {}
-    for split in ("train", "test"):
-        images, labels = load_split(split, args.data, download=not args.no_download)
-        splits[split] = (normalize(images), labels)
-    return Dataset(splits["train"], splits["test"], str(args.data or os.environ.get(ENV_VAR) or "~/.cache/cnnkit"))
+        source = "embedded sample (datasets/mnist_sample.npz)"
+    else:
+        splits = {}
+        for split in ("train", "test"):
+            images, labels = load_split(split, args.data, download=not args.no_download)
+            splits[split] = (normalize(images), labels)
+        source = str(args.data or os.environ.get(ENV_VAR) or "~/.cache/cnnkit")
+    if getattr(args, "validation", False):
+        train, validation = split_validation(*splits["train"])
+        return Dataset(train, splits["test"], source, validation)
+    return Dataset(splits["train"], splits["test"], source)
 
 
 def parse_models(text: str) -> list[str]:
@@ -322,9 +378,12 @@ def run_comparison(args: argparse.Namespace, module: ModuleType, data: Dataset) 
     names = parse_models(args.models)
     allocator_tuned = device.type == "cpu" and keep_freed_memory()
     fast_layers = device.type == "cpu" and not args.stock_layers
-    train = Batches(*data.train, batch_size=args.batch_size, shuffle=True, seed=args.seed, channels_last=True, device=device)
-    test = Batches(*data.test, batch_size=EVAL_BATCH_SIZE, channels_last=True, device=device)
-    progress = ProgressBatches(train, args.epochs, enabled=not args.no_progress)
+    channels_last = not getattr(args, "no_channels_last", False)
+    train = Batches(*data.train, batch_size=args.batch_size, shuffle=True, seed=args.seed,
+                    channels_last=channels_last, device=device)
+    test = Batches(*data.test, batch_size=EVAL_BATCH_SIZE, channels_last=channels_last, device=device)
+    progress = ProgressBatches(train, args.epochs, enabled=not args.no_progress, validation=data.validation,
+                               device=device)
     with training_context(device, dtype, args.threads):
         threads = torch.get_num_threads()
         results = module.compare_models(
@@ -336,18 +395,27 @@ def run_comparison(args: argparse.Namespace, module: ModuleType, data: Dataset) 
             lr_decay=args.lr_decay,
             seed=args.seed,
             criterion=progress.criterion,
-            prepare_model=model_preparer(device, progress.new_model, fast_layers=fast_layers),
+            prepare_model=model_preparer(device, progress.new_model, fast_layers=fast_layers,
+                                         channels_last=channels_last),
             make_optimizer=fastest_adam(device),
         )
         models = {name: result.pop("model") for name, result in results.items()}
         best = max(results, key=lambda name: results[name]["test_accuracy"])
         predictions = predict(models[best], data.test[0], device)
+        cnns = [name for name in results if first_convolutions(models[name], 1)]
+        best_cnn = max(cnns, key=lambda name: results[name]["test_accuracy"]) if cnns else None
+        cnn_predictions = predict(models[best_cnn], data.test[0], device) if best_cnn else None
     for name, result in results.items():
+        # the per-epoch validation passes ran inside compare_models' timing: they are not training
+        result["train_seconds"] -= progress.validation_seconds.get(name, 0.0)
         result["images_per_second"] = args.epochs * train.num_samples / max(result["train_seconds"], 1e-9)
+        if data.validation is not None:
+            result["validation_accuracy"] = progress.validation_accuracy.get(name, [])
     return {
         "settings": {
             "data": data.source,
             "train_images": train.num_samples,
+            "validation_images": 0 if data.validation is None else int(data.validation[1].shape[0]),
             "test_images": test.num_samples,
             "epochs": args.epochs,
             "batch_size": args.batch_size,
@@ -355,6 +423,7 @@ def run_comparison(args: argparse.Namespace, module: ModuleType, data: Dataset) 
             "lr_decay": args.lr_decay,
             "optimizer": "Adam (fused)" if fused_optimizers_supported(device) else "Adam",
             "layers": "cnnkit.fast_layers" if fast_layers else "stock",
+            "channels_last": channels_last,
             "allocator_keeps_freed_memory": allocator_tuned,
             "seed": args.seed,
             "device": str(device),
@@ -368,6 +437,11 @@ def run_comparison(args: argparse.Namespace, module: ModuleType, data: Dataset) 
         "results": results,
         "best_model": best,
         "confusion_matrix": confusion_matrix(data.test[1], predictions).tolist(),
+        "best_cnn": best_cnn,
+        "mistakes": [] if cnn_predictions is None else torch.nonzero(cnn_predictions != data.test[1]).flatten().tolist(),
+        "mistaken_as": [] if cnn_predictions is None else cnn_predictions[cnn_predictions != data.test[1]].tolist(),
+        "_models": models,
+        "_test": data.test,
     }
 
 
@@ -384,12 +458,21 @@ def format_table(report: dict[str, Any]) -> str:
             f"{name:<10} {result['parameters']:>11,} {ratio:>10} {result['test_accuracy']:>8.2f}% "
             f"{result['train_seconds']:>9.1f}s {result['images_per_second']:>9,.0f}"
         )
+    validated = [name for name, result in results.items() if result.get("validation_accuracy")]
+    if validated:
+        lines.append("")
+        lines.append("validation accuracy after each epoch (held-out training images; choose settings on these):")
+        for name in validated:
+            lines.append(f"{name:<10} " + " ".join(f"{acc:.2f}" for acc in results[name]["validation_accuracy"]))
     lines.extend(truth_notes(results))
     settings = report["settings"]
+    decay = settings.get("lr_decay", 1.0)
+    rate = f"Adam lr {settings['learning_rate']} " + (f"x{decay:g} per epoch" if decay != 1.0 else "constant")
+    held_out = settings.get("validation_images", 0)
     lines.append(
-        f"({settings['epochs']} epochs, batch {settings['batch_size']}, Adam lr {settings['learning_rate']} "
-        f"x{settings.get('lr_decay', 1.0):g} per epoch, "
-        f"{settings['train_images']:,} training / {settings['test_images']:,} test images, {settings['device']}, "
+        f"({settings['epochs']} epochs, batch {settings['batch_size']}, {rate}, "
+        f"{settings['train_images']:,} training" + (f" / {held_out:,} validation" if held_out else "")
+        + f" / {settings['test_images']:,} test images, {settings['device']}, "
         f"{settings['precision']}, {settings['threads']} threads)"
     )
     return "\n".join(lines)
@@ -413,10 +496,10 @@ def truth_notes(results: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def write_outputs(report: dict[str, Any], out: Path, table: str) -> list[Path]:
-    """``results.json``, ``table.txt`` and three PNG plots into ``out``; returns the paths."""
+    """``results.json``, ``table.txt`` and the PNG plots into ``out``; returns the paths."""
     out.mkdir(parents=True, exist_ok=True)
     json_path = out / "results.json"
-    json_path.write_text(json.dumps(report, indent=2))
+    json_path.write_text(json.dumps({key: value for key, value in report.items() if not key.startswith("_")}, indent=2))
     table_path = out / "table.txt"
     table_path.write_text(table + "\n")
     return [json_path, table_path, *plot_results(report, out)]
@@ -464,7 +547,133 @@ def plot_results(report: dict[str, Any], out: Path) -> list[Path]:
              title=f"Confusion matrix: {report['best_model']}")
     figure.tight_layout()
     written.append(_save(figure, out / "confusion.png"))
+    best_cnn = report.get("best_cnn")
+    if best_cnn and "_models" in report:
+        model, (images, labels) = report["_models"][best_cnn], report["_test"]
+        written.append(plot_filters(model, best_cnn, out / "filters.png"))
+        written.append(plot_feature_maps(model, best_cnn, images, labels, out / "feature_maps.png"))
+        written.append(plot_mistakes(report, images, labels, out / "mistakes.png"))
     return written
+
+
+# -- what the best CNN learned -------------------------------------------------------------------
+def first_convolutions(model: nn.Module, count: int = 2) -> list[nn.Conv2d]:
+    """The model's first ``count`` ``nn.Conv2d`` modules, in registration order (= usage order here)."""
+    return [module for module in model.modules() if isinstance(module, nn.Conv2d)][:count]
+
+
+def convolution_maps(model: nn.Module, image: torch.Tensor) -> list[tuple[str, torch.Tensor]]:
+    """What the first two convolutions of ``model`` compute on one normalised image (1, 28, 28).
+
+    Forward hooks record each convolution's output during an eval-mode pass; shown after ReLU
+    (what the next layer receives), and the second one also after 2x2 max-pooling, the article's
+    single pooling: [(title, maps (C, H, W)), ...].
+    """
+    captured: list[torch.Tensor] = []
+    hooks = [conv.register_forward_hook(lambda _m, _i, out: captured.append(out.detach().float().cpu()))
+             for conv in first_convolutions(model)]
+    parameter = next(model.parameters())
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(image.unsqueeze(0).to(parameter.device).contiguous(memory_format=torch.channels_last))
+    finally:
+        model.train(was_training)
+        for hook in hooks:
+            hook.remove()
+    maps = []
+    for index, output in enumerate(captured[:2], start=1):
+        activated = torch.relu(output[0])
+        maps.append((f"conv{index} + ReLU", activated))
+        if index == 2:
+            maps.append((f"conv{index} + ReLU + 2x2 max-pool", nn.functional.max_pool2d(activated, 2)))
+    return maps
+
+
+def _mosaic(maps: torch.Tensor, columns: int) -> torch.Tensor:
+    """(C, H, W) -> one image: the maps in a grid of ``columns``, each scaled to [0, 1], 1-pixel gaps (NaN)."""
+    channels, height, width = maps.shape
+    rows = -(-channels // columns)
+    mosaic = torch.full((rows * (height + 1) - 1, columns * (width + 1) - 1), float("nan"))
+    for index in range(channels):
+        tile = maps[index]
+        tile = (tile - tile.min()) / (tile.max() - tile.min()).clamp_min(1e-8)
+        row, column = divmod(index, columns)
+        mosaic[row * (height + 1):row * (height + 1) + height, column * (width + 1):column * (width + 1) + width] = tile
+    return mosaic
+
+
+def plot_filters(model: nn.Module, name: str, path: Path) -> Path:
+    """The first convolution's learned kernels, one small image each (blue negative, red positive)."""
+    import matplotlib.pyplot as plt
+
+    weight = first_convolutions(model, 1)[0].weight.detach().float().cpu()  # (out, in, kh, kw)
+    kernels = weight[:, 0]
+    columns = 8
+    rows = -(-kernels.shape[0] // columns)
+    limit = float(kernels.abs().max())
+    figure, axes = plt.subplots(rows, columns, figsize=(columns * 0.8, rows * 0.8 + 0.5), dpi=100, squeeze=False)
+    for index, axis in enumerate(axes.flat):
+        axis.set_axis_off()
+        if index < kernels.shape[0]:
+            axis.imshow(kernels[index].numpy(), cmap="bwr", vmin=-limit, vmax=limit)
+            axis.set_title(str(index), fontsize=7)
+    figure.suptitle(f"{name}: the {kernels.shape[0]} learned {kernels.shape[1]}x{kernels.shape[2]} filters of its "
+                    "first convolution", fontsize=9)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+def plot_feature_maps(model: nn.Module, name: str, images: torch.Tensor, labels: torch.Tensor, path: Path) -> Path:
+    """One test digit and every filter's response in the first two convolutions, before and after pooling.
+
+    Panels are drawn at the same scale per pixel, so the 28x28 -> 14x14 of the pooling shows as
+    a mosaic half as large.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib import gridspec
+
+    index = 0
+    maps = convolution_maps(model, images[index])
+    mosaics = [("input", images[index, 0].float(), 1)] + [
+        (f"{title}\n{tuple(m.shape)}", _mosaic(m, 8), m.shape[0]) for title, m in maps]
+    widths = [mosaic.shape[1] for _, mosaic, _ in mosaics]
+    height = max(mosaic.shape[0] for _, mosaic, _ in mosaics)
+    figure = plt.figure(figsize=(sum(widths) / 40 + 0.6, height / 40 + 0.9), dpi=100)
+    grid = gridspec.GridSpec(1, len(mosaics), width_ratios=widths, figure=figure, left=0.01, right=0.99, wspace=0.04,
+                             top=1 - 0.75 / (height / 40 + 0.9), bottom=0.01)
+    for position, (title, mosaic, _) in enumerate(mosaics):
+        axis = figure.add_subplot(grid[position])
+        axis.imshow(mosaic.numpy(), cmap="gray" if position == 0 else "magma", interpolation="nearest")
+        axis.set_xlim(-0.5, mosaic.shape[1] - 0.5)
+        axis.set_ylim(height - 0.5, -0.5)  # same pixel scale in every panel, aligned at the top
+        axis.set_axis_off()
+        axis.set_title(title if position else f"test digit {index}\n(label {int(labels[index])})", fontsize=8)
+    figure.suptitle(f"{name}: what each filter responds to (brighter = stronger)", fontsize=9)
+    return _save(figure, path)
+
+
+def plot_mistakes(report: dict[str, Any], images: torch.Tensor, labels: torch.Tensor, path: Path,
+                  limit: int = 48) -> Path:
+    """The test digits the best CNN gets wrong (the first ``limit``), each with true and predicted label."""
+    import matplotlib.pyplot as plt
+
+    wrong, predicted = report["mistakes"], report["mistaken_as"]
+    shown = min(len(wrong), limit)
+    columns = 12
+    rows = max(1, -(-shown // columns))
+    figure, axes = plt.subplots(rows, columns, figsize=(columns * 0.9, rows * 1.05 + 0.5), dpi=100, squeeze=False)
+    for position, axis in enumerate(axes.flat):
+        axis.set_axis_off()
+        if position < shown:
+            index = wrong[position]
+            axis.imshow(images[index, 0].float().numpy(), cmap="gray_r")
+            axis.set_title(f"{int(labels[index])} -> {predicted[position]}", fontsize=8, color="#b22222")
+    figure.suptitle(f"{report['best_cnn']}: {len(wrong)} of {labels.shape[0]:,} test digits wrong "
+                    f"(true -> predicted){f', first {shown} shown' if shown < len(wrong) else ''}", fontsize=9)
+    figure.tight_layout()
+    return _save(figure, path)
 
 
 def _save(figure: Any, path: Path) -> Path:
@@ -487,7 +696,15 @@ def run(args: argparse.Namespace) -> int:
     module = load_comparison(folder)
     print(f"comparing {args.models} on {data.source} with the code in {folder}", file=sys.stderr)
     started = time.perf_counter()
-    report = run_comparison(args, module, data)
+    try:
+        report = run_comparison(args, module, data)
+    except RuntimeError as exc:
+        if "view size is not compatible" not in str(exc):
+            raise
+        print(f"cnnkit compare: {exc}\n  your forward flattens with .view(...), which needs a contiguous tensor, and "
+              "cnnkit compare trains with channels-last tensors: flatten with torch.flatten(x, 1) (or x.reshape), "
+              "or run with --no-channels-last", file=sys.stderr)
+        return 1
     report["settings"]["total_seconds"] = time.perf_counter() - started
     table = format_table(report)
     print(table)

@@ -25,10 +25,83 @@ def test_end_to_end_on_the_sample(tmp_path, capsys):
     assert all(r["test_accuracy"] > 50 and len(r["epoch_losses"]) == 1 for r in report["results"].values())
     matrix = torch.tensor(report["confusion_matrix"])
     assert matrix.shape == (10, 10) and matrix.sum(dim=1).tolist() == [50] * 10
-    for name in ("loss.png", "accuracy.png", "confusion.png"):
+    assert settings["lr_decay"] == 1.0 and settings["validation_images"] == 0  # the article's recipe by default
+    assert report["best_cnn"] == "SmallCNN" and "validation_accuracy" not in report["results"]["SmallCNN"]
+    assert len(report["mistakes"]) == len(report["mistaken_as"]) > 0
+    for name in ("loss.png", "accuracy.png", "confusion.png", "filters.png", "feature_maps.png", "mistakes.png"):
         assert (out / name).read_bytes()[:4] == b"\x89PNG"
     table = capsys.readouterr().out
-    assert "SmallCNN has 1/5.1 the parameters of PlainNN" in table
+    assert "SmallCNN has 1/5.1 the parameters of PlainNN" in table and "Adam lr 0.001 constant" in table
+
+
+def test_validation_split_is_held_out_and_reported_every_epoch(tmp_path, capsys):
+    out = tmp_path / "results"
+    code = main(["compare", "--sample", "--epochs", "2", "--models", "plain", "--solutions", "--device", "cpu",
+                 "--no-progress", "--validation", "--lr-decay", "0.5", "--out", str(out)])
+    assert code == 0
+    report = json.loads((out / "results.json").read_text())
+    settings = report["settings"]
+    assert (settings["train_images"], settings["validation_images"], settings["test_images"]) == (1_800, 200, 500)
+    accuracies = report["results"]["PlainNN"]["validation_accuracy"]
+    assert len(accuracies) == 2 and all(10 < accuracy <= 100 for accuracy in accuracies)
+    table = capsys.readouterr().out
+    assert "validation accuracy after each epoch" in table and "x0.5 per epoch" in table
+    assert "1,800 training / 200 validation / 500 test images" in table
+
+
+def test_validation_pass_leaves_training_as_it_was():
+    """Validating between epochs draws no random numbers and restores the mode: the losses do not change."""
+    sys_path = __import__("sys").path
+    sys_path.insert(0, str(paths.SOLUTIONS_DIR))
+    try:
+        import ex7_models
+        import ex8_training
+    finally:
+        sys_path.remove(str(paths.SOLUTIONS_DIR))
+    from cnnkit.data import Batches, load_sample, normalize, split_validation
+
+    images, labels = load_sample()["train"]
+    train, validation = split_validation(normalize(images), labels)
+
+    def losses(with_validation: bool) -> list[float]:
+        progress = compare.ProgressBatches(Batches(*train, batch_size=64, shuffle=True), 2, enabled=False,
+                                           validation=validation if with_validation else None)
+        torch.manual_seed(0)
+        model = ex7_models.PlainNN()
+        progress.new_model(model)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        result = ex8_training.train_model(model, optimizer, progress, 2)
+        assert len(progress.validation_accuracy["PlainNN"]) == (2 if with_validation else 0)
+        return result
+
+    assert losses(True) == losses(False)
+
+
+def test_split_validation_holds_out_the_last_images():
+    from cnnkit.data import split_validation, validation_count
+
+    images, labels = torch.arange(60_000).float(), torch.arange(60_000)
+    (train_images, _), (held_images, held_labels) = split_validation(images, labels)
+    assert validation_count(60_000) == 5_000 and held_images.shape[0] == 5_000
+    assert held_labels[0] == 55_000 and train_images.shape[0] == 55_000
+    with pytest.raises(ValueError):
+        split_validation(images[:10], labels[:10], count=10)
+
+
+def test_view_on_channels_last_gets_a_hint(tmp_path, capsys):
+    """A forward that flattens with .view() cannot take channels-last tensors: the command says what to do."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for name in compare.CODE_MODULES:
+        shutil.copy(paths.SOLUTIONS_DIR / f"{name}.py", folder / f"{name}.py")
+    with open(folder / "ex7_models.py", "a") as handle:
+        handle.write("\n\ndef _forward(self, x):\n    x = self.pool(F.relu(self.conv2(F.relu(self.conv1(x)))))\n"
+                     "    return self.fc2(self.dropout(F.relu(self.fc1(x.view(-1, 64 * 14 * 14)))))\n\n\n"
+                     "MNIST_CNN.forward = _forward\n")
+    args = ["compare", "--sample", "--epochs", "1", "--models", "cnn", "--submission", str(folder), "--device", "cpu",
+            "--no-progress", "--out", str(tmp_path / "out")]
+    assert main(args) == 1
+    assert "--no-channels-last" in capsys.readouterr().err
 
 
 def test_stock_layers_keep_the_model_as_built(tmp_path):

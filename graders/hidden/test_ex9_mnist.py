@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 from torch import nn
 
 from cnnkit.checks import fail
 from cnnkit.data import Batches, sample_batches
-from cnnkit.mnist_grading import WHAT, check_learns, check_parameters, check_structure, frozen_optimizer, zeroed_model
+from cnnkit.mnist_grading import UNTRAINED_LOSS, WHAT, check_learns, check_parameters, check_structure, frozen_optimizer, zeroed_model
 
 
 @pytest.fixture(scope="module")
@@ -72,17 +70,21 @@ def test_criterion_is_passed_on(sub, batches):
 
 @pytest.mark.points(1)
 def test_lr_decay_is_applied_after_each_epoch(sub, batches):
-    """lr_decay=0 freezes PlainNN (no dropout) after epoch 1, so epochs 2 and 3 see the same weights."""
-    case = "compare_models(sample, num_epochs=3, model_names=('PlainNN',), lr_decay=0.0)"
-    results = compare(sub, batches, ("PlainNN",), 3, lr_decay=0.0)
-    check_structure(results, ("PlainNN",), 3, case)
-    first, second, third = results["PlainNN"]["epoch_losses"]
-    if not math.isclose(second, third, rel_tol=1e-4):
-        fail(WHAT, f"with lr_decay=0 the losses of epochs 2 and 3 should be equal (the learning rate is 0 after "
-             f"epoch 1), got {second:.5f} and {third:.5f}", case,
-             "train one epoch at a time and multiply each optimizer.param_groups[i]['lr'] by lr_decay in between")
-    if math.isclose(first, second, rel_tol=1e-4):
-        fail(WHAT, f"epochs 1 and 2 have the same loss {first:.5f}: did training happen at all?", case)
+    """lr_decay=0 leaves a learning rate of 0 after epoch 1: two epochs give the model of one epoch.
+
+    Judged by the test accuracy of the trained model (the same weights give the same predictions),
+    not by the training losses, which dropout makes differ from epoch to epoch even at rate 0.
+    """
+    case = "compare_models(sample, num_epochs=2, model_names=('PlainNN',), seed=5, lr_decay=0.0)"
+    one = compare(sub, batches, ("PlainNN",), 1, seed=5)
+    frozen = compare(sub, batches, ("PlainNN",), 2, seed=5, lr_decay=0.0)
+    check_structure(frozen, ("PlainNN",), 2, case)
+    after_one, after_two = one["PlainNN"]["test_accuracy"], frozen["PlainNN"]["test_accuracy"]
+    if after_one != after_two:
+        fail(WHAT, f"after one epoch PlainNN reaches {after_one:.2f} % (num_epochs=1); with lr_decay=0 the second "
+             f"epoch runs at learning rate 0, so two epochs must leave the same model, but it reaches {after_two:.2f} %",
+             case, "train one epoch at a time and multiply each optimizer.param_groups[i]['lr'] by lr_decay "
+             "*after* each epoch (the first epoch runs at learning_rate)")
 
 
 @pytest.mark.points(1)
@@ -91,10 +93,11 @@ def test_make_optimizer_is_passed_on(sub, batches):
     case = "compare_models(sample, num_epochs=2, model_names=('PlainNN',), make_optimizer=<SGD with lr=0>)"
     results = compare(sub, batches, ("PlainNN",), 2, make_optimizer=frozen_optimizer)
     check_structure(results, ("PlainNN",), 2, case)
-    first, second = results["PlainNN"]["epoch_losses"]
-    if not math.isclose(first, second, rel_tol=1e-4):
-        fail(WHAT, f"the losses of epochs 1 and 2 differ ({first:.5f}, {second:.5f}): the weights moved, so the "
-             "make_optimizer given was not used", case,
+    last_loss, accuracy = results["PlainNN"]["epoch_losses"][-1], results["PlainNN"]["test_accuracy"]
+    if last_loss < UNTRAINED_LOSS or accuracy > 30.0:
+        fail(WHAT, f"epoch 2's loss is {last_loss:.3f} and the test accuracy {accuracy:.1f} %: the model learned, "
+             f"so the make_optimizer given (learning rate 0) was not used (an untrained model stays near "
+             f"ln 10 = 2.30 and 10 %)", case,
              "if make_optimizer is given, build the optimizer with make_optimizer(model.parameters(), learning_rate)")
 
 
