@@ -127,6 +127,17 @@ EXERCISES: tuple[Exercise, ...] = (
         "forbidden; F.pad, unfold, F.fold, einsum, matmul, loops and your own conv2d are allowed",
         points=16,
     ),
+    Exercise(
+        "ex12_pool_backward",
+        "The pooling layers' backward passes",
+        ("max_pool2d_backward", "avg_pool2d_backward"),
+        forbidden=("pool", "backward"),
+        forbidden_names=AUTOGRAD_NAMES,
+        forbidden_why="the exercise is to route the gradients yourself; torch.autograd (backward(), "
+        "torch.autograd.grad, torch.func) and torch's pooling are forbidden; F.pad, unfold, F.fold, "
+        "argmax, scatter_add and loops are allowed",
+        points=13,
+    ),
 )
 
 TOTAL_POINTS: float = sum(ex.points for ex in EXERCISES)
