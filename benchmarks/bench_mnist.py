@@ -1,9 +1,13 @@
 """Training throughput on MNIST: the article's pipeline as written vs the kit's, in the same run.
 
-The article's pipeline: ``torchvision.datasets.MNIST`` with ``ToTensor()`` +
-``Normalize((0.1307,), (0.3081,))`` applied image by image, a ``DataLoader`` (batch 64,
-shuffle, ``num_workers=2``), float32, its plain loop (zero_grad, forward, loss, backward, step,
-``loss.item()``) with Adam (lr 0.001). The kit's (what ``cnnkit compare`` does on the CPU):
+The article's pipeline is the article's own code (``benchmarks/article_code.py``, typed in from
+the article): its ``PlainNN`` and ``MNIST_CNN``, ``torchvision.datasets.MNIST`` with
+``ToTensor()`` + ``Normalize((0.1307,), (0.3081,))`` applied image by image, its ``DataLoader``s
+(batch 64, shuffle, ``num_workers=2``), float32, its ``train_model`` loop (zero_grad, forward,
+``CrossEntropyLoss``, backward, step, ``loss.item()``, a progress line every 100 batches) with
+Adam (lr 0.001), and its ``evaluate_model``. ``SmallCNN`` is not in the article: its "article"
+row trains the kit's ``SmallCNN`` in the article's pipeline. The kit's (what ``cnnkit compare``
+does on the CPU):
 
 * in memory: the whole set normalised once (``cnnkit.data.Batches``);
 * channels-last activations and weights;
@@ -21,11 +25,19 @@ be undone), and the workers take turns: short bursts (``--batches`` timed batche
 ``--warmup`` untimed ones), ``--repeats`` rounds, after one untimed round. The table reports
 each pipeline's median images/s and its ratio to the article's; other processes on the machine
 distort absolute numbers, much less the ratios. From those it projects the article's 10-epoch
-comparison (PlainNN + MNIST_CNN) both ways; ``--full`` times both for real instead (about
-16 minutes for the article's side on a quiet 2-core machine; the kit's side runs the reference
-``compare_models`` exactly as ``cnnkit compare`` does, learning-rate decay included).
+comparison (PlainNN + MNIST_CNN) both ways.
 
-    python benchmarks/bench_mnist.py --data /path/to/root [--models plain,cnn,small] [--ablation] [--out DIR]
+Bursts flatter the kit a little (no DataLoader start per epoch, no evaluation, a warm process),
+so ``--full`` measures what a user lives: whole epochs (``--epochs``, default 10) of every model
+in ``--models`` (and always PlainNN and MNIST_CNN, the article's comparison), the article's side
+with its own code, the kit's side running the reference ``compare_models`` exactly as ``cnnkit
+compare`` does (its progress wrapper, criterion, hooks and the article's constant learning
+rate), each followed by its test accuracy. It reports images/s over whole epochs per model and
+the total time of the article's comparison both ways. ``--full --epochs 1`` is the quick
+whole-epoch check; the full 10 epochs take about 25 minutes on a quiet 2-core machine, most of
+it the article's side.
+
+    python benchmarks/bench_mnist.py --data /path/to/root [--models plain,cnn,small] [--ablation] [--full] [--out DIR]
 """
 
 from __future__ import annotations
@@ -80,44 +92,38 @@ ABLATION = (
 
 
 # -- the article's pipeline, as written ------------------------------------------------------------
-def article_loader(root: Path, train: bool = True, limit: int | None = None) -> torch.utils.data.DataLoader:
-    from torchvision import datasets, transforms
+def article_loaders(root: Path, limit: int | None = None) -> tuple[Any, Any]:
+    """The article's train and test ``DataLoader``s (``article_code.make_loaders``).
 
-    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
-    dataset = datasets.MNIST(root=str(root), train=train, download=False, transform=transform)
-    if limit is not None:  # --train-images: a quick check, not the article's pipeline any more
-        dataset = torch.utils.data.Subset(dataset, range(min(limit, len(dataset))))
-    if train:
-        return torch.utils.data.DataLoader(dataset, batch_size=BATCH_SIZE, shuffle=True, num_workers=2)
-    return torch.utils.data.DataLoader(dataset, batch_size=1000, shuffle=False)
+    ``limit`` (``--train-images``, quick checks only) keeps the first ``limit`` training images,
+    with the article's loader settings.
+    """
+    import article_code
 
-
-def article_train(model: nn.Module, loader: Iterable, optimizer: torch.optim.Optimizer, epochs: int = 1) -> None:
-    """The article's training loop."""
-    criterion = nn.CrossEntropyLoss()
-    for _ in range(epochs):
-        model.train()
-        running_loss = 0.0
-        for images, labels in loader:
-            optimizer.zero_grad()
-            outputs = model(images)
-            loss = criterion(outputs, labels)
-            loss.backward()
-            optimizer.step()
-            running_loss += loss.item()
-
-
-def article_accuracy(model: nn.Module, loader: Iterable) -> float:
-    model.eval()
-    correct = total = 0
-    with torch.no_grad():
-        for images, labels in loader:
-            correct += (model(images).argmax(1) == labels).sum().item()
-            total += labels.size(0)
-    return 100.0 * correct / total
+    trainset, trainloader, testloader = article_code.make_loaders(str(root))
+    if limit is not None:
+        subset = torch.utils.data.Subset(trainset, range(min(limit, len(trainset))))
+        trainloader = torch.utils.data.DataLoader(subset, batch_size=BATCH_SIZE, shuffle=True, num_workers=2)
+    return trainloader, testloader
 
 
 # -- timing --------------------------------------------------------------------------------------
+class TimedPasses:
+    """Batches that record the wall time of every complete pass over them (one pass = one epoch)."""
+
+    def __init__(self, batches: Any) -> None:
+        self.batches = batches
+        self.seconds: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __iter__(self) -> Iterator:
+        start = time.perf_counter()
+        yield from self.batches
+        self.seconds.append(time.perf_counter() - start)
+
+
 class Burst:
     """``warmup`` untimed batches, then ``timed`` batches; records images/s of the timed part."""
 
@@ -140,6 +146,8 @@ class Worker:
 
     def __init__(self, pipeline: Pipeline, root: Path, limit: int | None = None) -> None:
         sys.path.insert(0, str(REPO / "solutions"))
+        sys.path.insert(0, str(REPO / "benchmarks"))
+        import article_code
         import ex7_models
         import ex8_training
         import ex9_mnist
@@ -148,6 +156,7 @@ class Worker:
         from cnnkit.data import Batches, load_split, normalize
 
         self.pipeline, self.root = pipeline, root
+        self.article = article_code
         self.models, self.training, self.comparison, self.compare = ex7_models, ex8_training, ex9_mnist, compare
         self.device = torch.device("cpu")
         self.dtype = torch.float32
@@ -156,7 +165,8 @@ class Worker:
                                               channels_last=pipeline.channels_last)
         self.make_optimizer = compare.fastest_adam(self.device) if pipeline.fused_adam else torch.optim.Adam
         if pipeline.article:
-            self.loader = article_loader(root, limit=limit)
+            self.loader, self.test_loader = article_loaders(root, limit=limit)
+            self.log = open(os.devnull, "w")  # noqa: SIM115 - the article's progress lines, for the process's life
             return
         if pipeline.keep_freed_memory:
             compare.keep_freed_memory()
@@ -170,10 +180,13 @@ class Worker:
         self.test = Batches(normalize(test_images), test_labels, 1000, channels_last=pipeline.channels_last)
 
     def fresh(self, name: str) -> tuple[nn.Module, torch.optim.Optimizer]:
+        """A new model (seed 0) and its optimizer: the article's own classes on the article's side."""
         torch.manual_seed(0)
-        model = getattr(self.models, name)()
         if self.pipeline.article:
-            return model, torch.optim.Adam(model.parameters(), lr=1e-3)
+            model = getattr(self.article, name, None) or getattr(self.models, name)  # SmallCNN is the kit's
+            model = model()
+            return model, self.article.make_optimizer(model)
+        model = getattr(self.models, name)()
         model = self.prepare(model)
         return model, self.make_optimizer(model.parameters(), 1e-3)
 
@@ -185,27 +198,40 @@ class Worker:
         model, optimizer = self.fresh(name)
         if self.pipeline.article:
             burst = Burst(self.loader, warmup, timed)
-            article_train(model, burst, optimizer)
+            self.article.train_model(model, optimizer, burst, 1, log=self.log)
             return burst.images_per_second
         burst = Burst(self.batches, warmup, timed)
         with self.compare.training_context(self.device, self.dtype, None):
             self.training.train_model(model, optimizer, burst, 1, criterion=self.criterion)
         return burst.images_per_second
 
-    def full(self, name: str, epochs: int) -> dict[str, float]:
-        """``epochs`` epochs of training, timed, then the test accuracy."""
+    def full(self, name: str, epochs: int) -> dict[str, Any]:
+        """``epochs`` whole epochs of training, timed per epoch, then the test accuracy.
+
+        The article's side: its ``train_model`` and ``evaluate_model``. The kit's side: the
+        reference ``compare_models`` with what ``cnnkit compare`` passes it (progress wrapper,
+        its criterion, model preparer and optimizer; the article's constant learning rate).
+        """
         if self.pipeline.article:
             model, optimizer = self.fresh(name)
+            passes = TimedPasses(self.loader)
             start = time.perf_counter()
-            article_train(model, self.loader, optimizer, epochs)
+            self.article.train_model(model, optimizer, passes, epochs, log=self.log)
             seconds = time.perf_counter() - start
-            return {"seconds": seconds, "test_accuracy": article_accuracy(model, article_loader(self.root, train=False))}
+            accuracy = self.article.evaluate_model(model, self.test_loader)
+            return {"seconds": seconds, "epoch_seconds": passes.seconds, "test_accuracy": accuracy,
+                    "images": epochs * len(self.loader.dataset)}
+        progress = self.compare.ProgressBatches(self.batches, epochs, enabled=False)
+        passes = TimedPasses(progress)
+        prepare = self.compare.model_preparer(self.device, progress.new_model, fast_layers=self.pipeline.fast_layers,
+                                              channels_last=self.pipeline.channels_last)
         with self.compare.training_context(self.device, self.dtype, None):
             result = self.comparison.compare_models(
-                self.batches, self.test, num_epochs=epochs, model_names=(name,), seed=0, criterion=self.criterion,
-                prepare_model=self.prepare, make_optimizer=self.make_optimizer, lr_decay=0.7,
+                passes, self.test, num_epochs=epochs, model_names=(name,), seed=0, criterion=progress.criterion,
+                prepare_model=prepare, make_optimizer=self.make_optimizer,
             )[name]
-        return {"seconds": result["train_seconds"], "test_accuracy": result["test_accuracy"]}
+        return {"seconds": result["train_seconds"], "epoch_seconds": passes.seconds,
+                "test_accuracy": result["test_accuracy"], "images": epochs * self.batches.num_samples}
 
 
 def serve(pipeline: Pipeline, root: Path, limit: int | None, connection: Any, start_method: str) -> None:
@@ -253,6 +279,28 @@ class Remote:
 
 
 # -- the report ----------------------------------------------------------------------------------
+ARTICLE_MODELS = ("PlainNN", "MNIST_CNN")  # the article's comparison
+
+
+def whole_epoch_table(full: dict[str, dict[str, dict[str, Any]]], epochs: int) -> str:
+    """Images/s over whole epochs per model (article, kit, ratio, test accuracies), then the comparison's total time."""
+    lines = [f"whole epochs ({epochs} per model, as cnnkit compare runs them; test accuracy after the last):",
+             f"{'model':<10} {'article img/s':>14} {'kit img/s':>10} {'ratio':>7} {'article acc':>12} {'kit acc':>8}"]
+    for name, article in full["article"].items():
+        kit = full["kit"][name]
+        rate_article, rate_kit = article["images"] / article["seconds"], kit["images"] / kit["seconds"]
+        lines.append(f"{name:<10} {rate_article:>14,.0f} {rate_kit:>10,.0f} {rate_kit / rate_article:>6.2f}x "
+                     f"{article['test_accuracy']:>11.2f}% {kit['test_accuracy']:>7.2f}%")
+    every = tuple(full["article"])
+    for models in [ARTICLE_MODELS] + ([every] if every != ARTICLE_MODELS else []):
+        article_total = sum(full["article"][name]["seconds"] for name in models)
+        kit_total = sum(full["kit"][name]["seconds"] for name in models)
+        lines.append(f"measured {epochs}-epoch training of {' + '.join(models)}: article {article_total / 60:.1f} min, "
+                     f"kit {kit_total / 60:.1f} min ({article_total / kit_total:.2f}x faster, "
+                     f"{kit_total / article_total:.2f} of the article's time)")
+    return "\n".join(lines)
+
+
 def throughput_table(names: list[str], pipelines: list[Pipeline], summary: dict, repeats: int, batches: int) -> str:
     """One row per pipeline: median images/s per model and, in brackets, the ratio to the article's."""
     width = max(len(p.name) for p in pipelines)
@@ -277,7 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batches", type=int, default=100, help="timed batches of 64 per burst")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--ablation", action="store_true", help="also run the kit with each lever off")
-    parser.add_argument("--full", action="store_true", help="also run both 10-epoch comparisons for real (slow)")
+    parser.add_argument("--full", action="store_true",
+                        help="also train every model for --epochs whole epochs in both pipelines, as cnnkit compare "
+                             "runs them, and report images/s over whole epochs and the comparison's total time (slow)")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--train-images", type=int, default=None,
                         help="train on the first N training images only (quick checks; default: all 60,000)")
@@ -307,8 +357,14 @@ def main(argv: list[str] | None = None) -> int:
                       + "  ".join(f"{p}: {r[-1]:,.0f}" for p, r in rates[name].items()) + " img/s", flush=True)
         full = None
         if args.full:
-            full = {remote.pipeline.name: {name: remote.call("full", name, args.epochs) for name in ("PlainNN", "MNIST_CNN")}
-                    for remote in remotes[:2]}
+            whole = [name for name in ("PlainNN", "MNIST_CNN", "SmallCNN") if name in names or name in ARTICLE_MODELS]
+            full = {remote.pipeline.name: {} for remote in remotes[:2]}
+            for name in whole:  # the two sides take turns, model by model
+                for remote in remotes[:2]:
+                    full[remote.pipeline.name][name] = remote.call("full", name, args.epochs)
+                    run = full[remote.pipeline.name][name]
+                    print(f"whole epochs: {remote.pipeline.name:<7} {name:<9} {run['images'] / run['seconds']:,.0f} img/s, "
+                          f"test accuracy {run['test_accuracy']:.2f} %", flush=True)
     finally:
         for remote in remotes:
             remote.close()
@@ -324,12 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         table += (f"\n\nprojected {args.epochs}-epoch training of PlainNN + MNIST_CNN: article {projected['article'] / 60:.1f} min, "
                   f"kit {projected['kit'] / 60:.1f} min ({projected['article'] / projected['kit']:.2f}x faster)")
     if full:
-        article_total = sum(run["seconds"] for run in full["article"].values())
-        kit_total = sum(run["seconds"] for run in full["kit"].values())
-        accuracies = ", ".join(f"{side} {name} {run['test_accuracy']:.2f} %" for side, runs in full.items()
-                               for name, run in runs.items())
-        table += (f"\nmeasured {args.epochs}-epoch training of PlainNN + MNIST_CNN: article {article_total / 60:.1f} min, "
-                  f"kit {kit_total / 60:.1f} min ({article_total / kit_total:.2f}x faster); test accuracy: {accuracies}")
+        table += "\n\n" + whole_epoch_table(full, args.epochs)
     settings = {
         "cpu_count": os.cpu_count(), "threads": torch.get_num_threads(),
         "kit_precision": "bfloat16" if remotes[1].bf16 else "float32",

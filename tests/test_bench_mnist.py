@@ -47,12 +47,24 @@ def test_benchmark_runs_every_pipeline_and_reports_ratios(sample_root, tmp_path,
     assert names[:2] == ["article", "kit"] and len(names) == 2 + len(bench.ABLATION)
     assert all(report["throughput"]["PlainNN"][name]["median"] > 0 for name in names)
     for side in ("article", "kit"):
+        assert list(report["full"][side]) == ["PlainNN", "MNIST_CNN"]  # the article's comparison, always
         for model in ("PlainNN", "MNIST_CNN"):
             run = report["full"][side][model]
             assert run["seconds"] > 0 and 10.0 < run["test_accuracy"] <= 100.0
+            assert run["images"] == 640 and len(run["epoch_seconds"]) == 1
     table = (out / "bench_mnist.txt").read_text()
-    assert "kit - fast layers" in table and "( 1.00x)" in table and "measured 1-epoch training" in table
+    assert "kit - fast layers" in table and "( 1.00x)" in table
+    assert "whole epochs (1 per model" in table and "measured 1-epoch training of PlainNN + MNIST_CNN" in table
     assert "first 640 training images only" in table
+
+
+def test_article_pipeline_is_the_articles_code(monkeypatch):
+    """The benchmark's article side trains the article's own classes (typed in from its text), not the kit's."""
+    monkeypatch.syspath_prepend(str(BENCH.parent))
+    article_code = importlib.import_module("article_code")
+    assert article_code.MNIST_CNN.__module__ == "article_code"
+    assert article_code.MNIST_CNN().dropout.p == 0.25 and article_code.PlainNN().dropout.p == 0.5
+    assert article_code.criterion.__class__.__name__ == "CrossEntropyLoss"
 
 
 def test_missing_data_gives_the_message(tmp_path, monkeypatch):
