@@ -154,6 +154,9 @@ class Sandbox:
             level = isolation.get("level") if isinstance(isolation, dict) else "unknown"
             raise IsolationRefused(f"isolation {level} is below the required {self.config.require}: "
                                    "no student code was run")
+        if reply.get("kind") == "setup":
+            self._stop()
+            raise RuntimeError(f"the grading worker could not confine itself: {reply.get('message')}")
         if not reply.get("ready"):
             raise RuntimeError("the grading worker did not start")
 

@@ -170,10 +170,8 @@ def _prctl(option: int, arg2: int | ctypes.c_void_p = 0, arg3: int = 0) -> int:
                   f"prctl({option})")
 
 
-def _syscall(number: int, *args: object) -> int:
-    converted = [a if isinstance(a, (ctypes.c_void_p, ctypes.c_char_p)) or hasattr(a, "_type_") else ctypes.c_long(a)
-                 for a in args]  # type: ignore[arg-type]
-    return _check(libc().syscall(ctypes.c_long(number), *converted), f"syscall {number}")
+def _syscall(number: int, *args: ctypes.c_long | ctypes.c_void_p) -> int:
+    return _check(libc().syscall(ctypes.c_long(number), *args), f"syscall {number}")
 
 
 def set_dumpable(dumpable: bool) -> bool:
@@ -397,27 +395,41 @@ def confine(read_only: Sequence[str], read_write: Sequence[str], denied: Sequenc
     denied = [os.path.realpath(d) for d in denied]
     readable = carve(dict.fromkeys(os.path.realpath(p) for p in read_only if os.path.exists(p)), denied)
     writable = [os.path.realpath(p) for p in read_write]
-    _prctl(PR_SET_NO_NEW_PRIVS, 1)
-    result.applied.append("no_new_privs")
-    set_dumpable(False)
-    result.applied.append("not_dumpable")
+    # Each layer only ever narrows what the process may do, so one that fails (a container that
+    # forbids it) is recorded as missing and the others still apply: the level then says so.
+    try:
+        _prctl(PR_SET_NO_NEW_PRIVS, 1)
+        result.applied.append("no_new_privs")
+    except OSError as exc:
+        result.missing.append(f"no_new_privs failed ({exc.strerror})")
+    if set_dumpable(False):
+        result.applied.append("not_dumpable")
     if os.geteuid() == 0:
-        result.applied.append("unprivileged_uid: " + drop_privileges(readable))
+        try:
+            result.applied.append("unprivileged_uid: " + drop_privileges(readable))
+        except OSError as exc:
+            result.missing.append(f"could not drop root ({exc})")
     abi = landlock_abi()
     result.landlock_abi = abi
     if abi >= 1:
-        result.applied += apply_landlock(readable, writable, abi)
+        try:
+            result.applied += apply_landlock(readable, writable, abi)
+        except OSError as exc:
+            result.missing.append(f"Landlock failed ({exc})")
         if abi < 4:
             result.missing.append(f"Landlock ABI {abi} < 4: TCP not restricted by Landlock (seccomp denies sockets)")
         if abi < 6:
             result.missing.append(f"Landlock ABI {abi} < 6: signals and abstract sockets not scoped by Landlock")
     else:
-        result.missing.append("Landlock not available (kernel < 5.13, or disabled)")
-    if seccomp_supported():
-        apply_seccomp(os.getpid())
-        result.applied.append("seccomp")
-    else:
+        result.missing.append("Landlock not available (kernel < 5.13, disabled, or blocked by a container)")
+    if not seccomp_supported():
         result.missing.append(f"seccomp filter not written for {platform.machine()}")
+    elif "no_new_privs" in result.applied:
+        try:
+            apply_seccomp(os.getpid())
+            result.applied.append("seccomp")
+        except OSError as exc:
+            result.missing.append(f"seccomp failed ({exc})")
     return result
 
 

@@ -283,7 +283,11 @@ def handle(request: dict, config: WorkerConfig) -> dict:
 
 def serve(connection: Any, config: WorkerConfig) -> None:
     """Worker main loop: answer requests until the trusted side closes the connection."""
-    isolation = _setup(config, connection)
+    try:
+        isolation = _setup(config, connection)
+    except BaseException as exc:  # noqa: BLE001 - e.g. several threads: refuse rather than run unconfined
+        connection.send_bytes(wire.dumps_reply({"ok": False, "kind": "setup", "message": f"{type(exc).__name__}: {exc}"}))
+        os._exit(1)
     if config.require and confine.LEVELS.index(isolation["level"]) < confine.LEVELS.index(config.require):
         connection.send_bytes(wire.dumps_reply({"ok": False, "kind": "isolation", "isolation": isolation}))
         os._exit(0)  # no student code ran
