@@ -12,7 +12,8 @@ model as built. The profile that motivated them (MNIST_CNN, batch 64, bfloat16, 
   about 8 ms per step instead of about 2 ms. :class:`LayoutKeepingMaxPool2d` is the same
   pooling, with the incoming gradient put back into the input's layout first.
 * ``nn.Dropout``: PyTorch draws one Bernoulli sample per element on the CPU (about 7 ms for
-  the 802,816 elements of MNIST_CNN's first dropout). :class:`ByteMaskDropout` draws 64 random
+  802,816 elements, a dropout on MNIST_CNN's pooled features as the kit's earlier layout had;
+  the article's single dropout acts on fc1's 128 units per image, and PlainNN's on 512 and 256). :class:`ByteMaskDropout` draws 64 random
   bits at a time and compares each byte with ``256 * p``: the drop probability is exactly ``p``
   whenever ``256 * p`` is a whole number (0.25 and 0.5 in the article), and a step costs under
   1 ms. It is inverted dropout like PyTorch's: kept values are scaled by ``1 / (1 - p)`` in
@@ -120,7 +121,9 @@ def _faster_equivalent(layer: nn.Module) -> nn.Module | None:
 def speed_up(model: nn.Module) -> list[str]:
     """Swap, in place, every stock layer of ``model`` that has a faster equivalent here.
 
-    Returns the names of the swapped layers (``"pool"``, ``"dropout1"``, ``"block.0"``...).
+    Returns the names of the swapped layers (``"pool"``, ``"dropout"``, ``"block.0"``...); a layer
+    used twice (the article's ``PlainNN`` calls its one ``self.dropout`` after both hidden layers)
+    is swapped once and both calls use the replacement.
     Layers the model calls through ``torch.nn.functional`` are not modules and stay as they are.
     """
     swapped = []

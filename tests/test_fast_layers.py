@@ -133,7 +133,7 @@ def test_speed_up_keeps_the_article_cnn_the_same_function():
     stock = ex7_models.MNIST_CNN()
     fast = ex7_models.MNIST_CNN()
     fast.load_state_dict(stock.state_dict())
-    assert speed_up(fast) == ["pool", "dropout1", "dropout2"]
+    assert speed_up(fast) == ["pool", "dropout"]
     assert ex7_models.count_parameters(fast) == 1_625_866
     x = torch.randn(5, 1, 28, 28)
     stock.eval(), fast.eval()
@@ -142,6 +142,20 @@ def test_speed_up_keeps_the_article_cnn_the_same_function():
     loss = nn.functional.cross_entropy(fast(x.contiguous(memory_format=CHANNELS_LAST)), torch.arange(5))
     loss.backward()
     assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in fast.parameters())
+
+
+def test_speed_up_swaps_the_plain_nets_shared_dropout_once():
+    """PlainNN calls its one self.dropout twice: one swap, and both calls then use the byte-mask kernel."""
+    sys.path.insert(0, str(paths.SOLUTIONS_DIR))
+    try:
+        import ex7_models
+    finally:
+        sys.path.remove(str(paths.SOLUTIONS_DIR))
+    model = ex7_models.PlainNN()
+    assert speed_up(model) == ["dropout"] and isinstance(model.dropout, ByteMaskDropout)
+    model.eval()
+    x = torch.randn(3, 1, 28, 28)
+    assert torch.equal(model(x), model(x))
 
 
 def test_cpu_speed_settings():
