@@ -138,6 +138,16 @@ EXERCISES: tuple[Exercise, ...] = (
         "argmax, scatter_add and loops are allowed",
         points=13,
     ),
+    Exercise(
+        "ex13_softmax_ce_backward",
+        "The gradient of softmax cross-entropy",
+        ("cross_entropy_backward",),
+        forbidden=("softmax", "cross_entropy", "nll_loss", "backward"),
+        forbidden_names=AUTOGRAD_NAMES,
+        forbidden_why="the exercise is to write the gradient yourself from exp, max and sums; "
+        "torch.autograd (backward(), torch.autograd.grad, torch.func) and torch's softmax are forbidden",
+        points=8,
+    ),
 )
 
 TOTAL_POINTS: float = sum(ex.points for ex in EXERCISES)

@@ -1,0 +1,47 @@
+"""Exercise 13: the gradient of the softmax cross-entropy loss, by hand.
+
+A classifier's training starts its backward pass at the loss. For logits ``z`` (N, C) and
+targets ``t`` (N,), the mean cross-entropy of exercise 6 is
+
+    L = (1/N) * sum_n ( logsumexp(z[n]) - z[n, t[n]] )
+
+Differentiate one row: ``d logsumexp(z[n]) / d z[n, k] = softmax(z[n])_k`` and
+``d z[n, t[n]] / d z[n, k]`` is 1 when ``k = t[n]``, else 0. So
+
+    dL/dz = (softmax(z) - one_hot(t)) / N
+
+Every row sums to 0 (probability mass moves from the wrong classes to the right one), and the
+``1/N`` comes from the mean over the batch: forgetting it makes the gradient N times too large,
+as if the loss were summed (the learning rate would have to shrink with the batch size).
+
+Compute ``softmax`` stably, as in exercise 6: subtract each row's maximum before ``exp``, so
+logits of 1e4 give a finite, exact gradient. Autograd, torch's softmax and cross-entropy are
+forbidden here; the grader compares with autograd of ``F.cross_entropy`` in float64.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def cross_entropy_backward(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Gradient of ``F.cross_entropy(logits, targets)`` (the batch mean) with respect to ``logits``.
+
+    Args:
+        logits: raw scores, shape (N, C).
+        targets: correct class of each row, shape (N,), integers in [0, C).
+
+    Returns:
+        Tensor (N, C) in ``logits``' dtype: ``(softmax(logits, dim=1) - one_hot(targets)) / N``.
+
+    Hint:
+        ``torch.nn.functional.one_hot(targets, C)`` or ``scatter`` build the one-hot rows;
+        ``logits.amax(dim=1, keepdim=True)`` is the shift that keeps ``exp`` finite.
+    """
+    ### BEGIN SOLUTION
+    batch, classes = logits.shape
+    exps = torch.exp(logits - logits.amax(dim=1, keepdim=True))
+    probabilities = exps / exps.sum(dim=1, keepdim=True)
+    one_hot = torch.nn.functional.one_hot(targets.long(), classes).to(logits.dtype)
+    return (probabilities - one_hot) / batch
+    ### END SOLUTION
