@@ -74,8 +74,12 @@ def check_tensor(
     tol: Tolerance | None = None,
     hints: Sequence[Hint] = (),
     check_dtype: bool = True,
+    check_values: bool = True,
 ) -> None:
-    """Assert ``got`` is a tensor like ``expected``: type, device, dtype, shape, finiteness, values."""
+    """Assert ``got`` is a tensor like ``expected``: type, device, dtype, shape, finiteness, values.
+
+    ``check_values=False`` stops after the finiteness check (the caller checks the values its own way).
+    """
     tol = tol or tolerances.for_dtype(expected.dtype)
     if not isinstance(got, torch.Tensor):
         extra = " (convert with torch.from_numpy, or stay in torch throughout)" if "numpy" in _type_of(got) else ""
@@ -98,8 +102,10 @@ def check_tensor(
                 f"{int(mask.sum())} {label} value(s); first at index {index}, where expected is "
                 f"{_number(expected[index])}",
                 case,
-                _first_hint(got, hints, tol) or "an overflow? subtract the maximum before exp, or use exp(-|x|)",
+                _first_hint(got, hints, tol) or "an overflow? exp of a large number is inf: exponentiate only numbers <= 0 (subtract the maximum first)",
             )
+    if not check_values:
+        return
     close = torch.isclose(got_c, expected, rtol=tol.rtol, atol=tol.atol, equal_nan=True)
     if not bool(close.all()):
         index = _first_index(~close)
@@ -108,7 +114,7 @@ def check_tensor(
         fail(
             what,
             f"{int((~close).sum())} of {close.numel()} values differ; first at index {index}: "
-            f"got {_number(got_c[index])}, expected {_number(expected[index])} "
+            f"got {_pair(got_c[index], expected[index])} "
             f"(largest error {_number(error.max())}; tolerance {tol.describe()})",
             case,
             _first_hint(got, hints, tol),
@@ -131,11 +137,19 @@ def _first_index(mask: torch.Tensor) -> tuple[int, ...]:
     return tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), mask.shape)) if mask.dim() else ()
 
 
-def _number(value: Any) -> str:
+def _pair(got: Any, expected: Any) -> str:
+    """``"got-value, expected expected-value"`` with enough digits that the two differ on the page."""
+    short = (_number(got), _number(expected))
+    if short[0] == short[1]:
+        short = (_number(got, 12), _number(expected, 12))
+    return f"{short[0]}, expected {short[1]}"
+
+
+def _number(value: Any, digits: int = 6) -> str:
     number = float(value)
     if math.isnan(number) or math.isinf(number):
         return str(number)
-    return f"{number:.6g}"
+    return f"{number:.{digits}g}"
 
 
 def check_int(got: Any, expected: int, *, what: str, case: Any = None, hints: Sequence[Hint] = ()) -> None:
@@ -153,7 +167,8 @@ def check_float(got: Any, expected: float, *, what: str, case: Any = None, tol: 
     if isinstance(got, bool) or not isinstance(got, (int, float)):
         fail(what, f"returned {_type_of(got)}; expected a Python float (use .item() on a 0-d tensor)", case)
     if not math.isclose(float(got), expected, rel_tol=tol.rtol, abs_tol=tol.atol):
-        fail(what, f"got {got:.6g}, expected {expected:.6g} (tolerance {tol.describe()})", case)
+        digits = 6 if f"{float(got):.6g}" != f"{expected:.6g}" else 12  # never "got 66.6667, expected 66.6667"
+        fail(what, f"got {float(got):.{digits}g}, expected {expected:.{digits}g} (tolerance {tol.describe()})", case)
 
 
 def _safe(compute: Callable[[], Any]) -> Any:

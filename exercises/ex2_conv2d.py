@@ -17,10 +17,22 @@ Shapes:
     out:    (N, C_out, H_out, W_out) with H_out = floor((H + 2*ph - kH) / sh) + 1
             (exercise 1's formula, per axis).
 
-This must match ``torch.nn.functional.conv2d(x, weight, bias, stride, padding)`` and be
-differentiable: build the result from torch tensor operations so autograd can run backwards
-through it (no ``.numpy()``, no ``.item()`` in the computation, no in-place writes into
-tensors that need gradients).
+Worked example (N = C_in = C_out = 1), x = [[1, 2, 3], [4, 5, 6], [7, 8, 9]],
+weight = [[1, 2], [0, -1]], bias = [10]:
+
+    stride 1, padding 0:  out = [[10, 12], [16, 18]]      (e.g. 1*1 + 2*2 + 4*0 + 5*(-1) + 10 = 10)
+    stride 2, padding 1:  out = [[ 9,  7], [11, 18]]      (the 5x5 padded input, windows at rows/cols 0 and 2)
+
+What is checked: the values of ``torch.nn.functional.conv2d(x, weight, bias, stride, padding)``
+(float64 to 1e-7 relative, float32 to 1e-4), the dtype of ``x`` kept, any contiguity of the
+inputs, and gradients for ``x``, ``weight`` and ``bias`` through autograd: build the result
+from torch tensor operations (no ``.numpy()``, no ``.item()`` in the computation). Any
+correct method is fine, from loops to one big tensor contraction, as long as a call on a
+batch of a few 12x12 images finishes within the time limit.
+
+Rules every exercise shares: never modify an argument in place (no ``x += ...``,
+``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
+each call), and return exactly the type the contract names.
 """
 
 # Exercise 2: 2-D convolution (cross-correlation).
@@ -65,11 +77,5 @@ def conv2d(
 
     Returns:
         Tensor of shape (N, C_out, H_out, W_out), same dtype as ``x``.
-
-    Hint:
-        ``F.pad(x, (pw, pw, ph, ph))`` pads the last two axes. ``x.unfold(dim, size, step)``
-        cuts sliding windows along one axis without copying; doing it on axes 2 and 3 gives
-        (N, C_in, H_out, W_out, kH, kW) windows, and ``torch.einsum`` can contract them with
-        the weights. Plain loops over output positions are fine too, just slower.
     """
     raise NotImplementedError("ex2_conv2d: write conv2d")

@@ -21,7 +21,20 @@ Worked example (the article's): max pooling 2x2, stride 2, on
      [3, 1, 0, 7],                [3, 8]]
      [2, 3, 8, 4]]
 
+and average pooling of the same input gives [[3.5, 2.5], [2.25, 4.75]].
+
 Shapes: x (N, C, H, W) -> (N, C, H_out, W_out).
+
+What is checked: the values of ``F.max_pool2d`` / ``F.avg_pool2d`` (float64 to 1e-7 relative,
+float32 to 1e-4, dtype kept, any contiguity), and gradients through autograd. Max pooling's
+gradient goes to the position of each window's maximum. When several positions of a window tie
+for the maximum, the gradient may go to any one of them or be split among them (PyTorch picks
+one, ``amax`` splits it evenly): what is checked is that a window's gradient reaches only
+positions holding its maximum and adds up to the gradient of that window's output.
+
+Rules every exercise shares: never modify an argument in place (no ``x += ...``,
+``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
+each call), and return exactly the type the contract names.
 """
 
 # Exercise 3: Max and average pooling.
@@ -51,7 +64,10 @@ def _pair(value: IntOrPair) -> tuple[int, int]:
 def _windows(
     x: torch.Tensor, kernel_size: IntOrPair, stride: IntOrPair | None, padding: IntOrPair, fill: float
 ) -> torch.Tensor:
-    """All pooling windows of ``x`` padded with ``fill``: shape (N, C, H_out, W_out, kH, kW)."""
+    """All pooling windows of ``x`` padded with ``fill``: shape (N, C, H_out, W_out, kH, kW).
+
+    An optional helper (not graded): use it, change it or delete it.
+    """
     raise NotImplementedError("ex3_pooling: write _windows")
 
 
@@ -68,11 +84,8 @@ def max_pool2d(
 
     Returns:
         Tensor (N, C, H_out, W_out): the maximum of each window. Differentiable: the gradient
-        flows to the position of each window's maximum.
-
-    Hint:
-        Cut the windows as in exercise 2 (``unfold`` twice), then reduce the last two axes
-        with ``amax``.
+        flows to the position of each window's maximum (with ties, to any of the tied positions
+        or split among them).
     """
     raise NotImplementedError("ex3_pooling: write max_pool2d")
 

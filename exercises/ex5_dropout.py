@@ -13,8 +13,22 @@ older convention of scaling the weights by (1 - p) at inference. PyTorch's ``nn.
 in eval. Write PyTorch's behaviour.)
 
 Edge cases: p = 0 keeps everything (out equals x); p = 1 drops everything and must return
-zeros, not NaN (1 / (1 - 1) would divide by zero). Never modify ``x`` in place: return a new
-tensor (or ``x`` itself only when nothing changes).
+zeros, not NaN (1 / (1 - 1) would divide by zero). An int p (0 or 1) works like a float.
+
+Worked example: x = [1., 2., 3., 4.], p = 0.5, and a mask that keeps positions 0 and 3 gives
+[2., 0., 0., 8.]; in eval mode (``training=False``) the output is [1., 2., 3., 4.].
+
+What is checked: the mask is random, so training mode is graded by what the output does, not
+by which elements a particular random stream would drop: every element is 0 or x / (1 - p)
+(relative 1e-6), the kept fraction is 1 - p and the mean over many draws is x (within 6
+standard deviations), rows get their own masks, the gradient is mask / (1 - p), and two calls
+with generators seeded alike give the same output. Draw the mask from ``generator`` however you
+like (``torch.rand``, ``torch.bernoulli``, ``Tensor.uniform_``, any comparison with p).
+
+Rules every exercise shares: never modify an argument in place (no ``x += ...``,
+``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
+each call): return a
+new tensor (or ``x`` itself when nothing changes).
 """
 
 # Exercise 5: Inverted dropout.
@@ -40,8 +54,8 @@ def dropout(
         p: probability of zeroing each element, 0 <= p <= 1.
         training: when False, return ``x`` unchanged.
         generator: a ``torch.Generator`` for the random mask, or None for torch's default
-            generator. Pass it on to ``torch.rand`` / ``torch.bernoulli`` so that a fixed
-            generator gives a reproducible mask.
+            generator. Draw the mask from it (``generator=generator`` in ``torch.rand``,
+            ``torch.bernoulli``, ...), so that a fixed generator gives a reproducible mask.
 
     Returns:
         Tensor of ``x``'s shape and dtype: each element is 0 (probability p) or
@@ -49,9 +63,5 @@ def dropout(
 
     Raises:
         ValueError: if p is outside [0, 1].
-
-    Hint:
-        ``torch.rand(x.shape, generator=generator, dtype=x.dtype, device=x.device) >= p`` is
-        True with probability 1 - p.
     """
     raise NotImplementedError("ex5_dropout: write dropout")

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.checks import Hint, check_tensor
+from cnnkit.checks import Hint, check_tensor, fail
 from cnnkit.strategies import WindowCase, pair, window_cases
 
 # PyTorch's rule for pooling: padding <= kernel / 2 on each axis.
@@ -91,7 +91,7 @@ def test_default_stride_is_kernel_size(sub):
     check_tensor(sub.avg_pool2d(x, 2), F.avg_pool2d(x, 2), what="avg_pool2d", case=case, hints=hint)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1.5)
 @given(case=pooling_cases)
 def test_max_pool_matches_torch(sub, case):
     """Random shapes, kernels, strides (None, below and above the kernel), padding, non-contiguous x."""
@@ -101,7 +101,7 @@ def test_max_pool_matches_torch(sub, case):
     check_tensor(got, expected, what="max_pool2d", case=case, hints=max_pool_hints(case, x))
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1.5)
 @given(case=pooling_cases)
 def test_avg_pool_matches_torch(sub, case):
     """Same cases as max pooling; padded zeros count in every window's mean."""
@@ -135,6 +135,38 @@ def test_max_pool_gradients_match_torch(sub, case):
 def test_avg_pool_gradients_match_torch(sub, case):
     """Every pixel of a window gets grad / (kH * kW)."""
     check_pool_gradient(sub, "avg_pool2d", case)
+
+
+@pytest.mark.points(1)
+def test_max_pool_gradient_with_ties(sub):
+    """Tied maxima: each window's gradient reaches only positions holding its maximum and adds up to it.
+
+    Windows tile the input (stride = kernel), so every pixel belongs to one window. Whether the
+    gradient goes to one tied position (PyTorch) or is split among them (``amax``) is the
+    student's choice, as the stub says.
+    """
+    x = torch.tensor([[[[1, 1, 0, 2, 5, 5], [1, 1, 2, 1, 5, 5], [3, 0, 4, 4, 0, 0], [0, 3, 4, 4, 0, 0]]]],
+                     dtype=torch.float64)
+    grad_out = torch.tensor([[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]]], dtype=torch.float64)
+    case = f"x = {x[0, 0].int().tolist()} as (1, 1, 4, 6), kernel_size=2, stride=2, upstream gradient {grad_out[0, 0].tolist()}"
+    got, grads = sub.call_with_grad("max_pool2d", grad_out, x.clone().requires_grad_(), 2, 2, 0)
+    check_tensor(got, F.max_pool2d(x, 2, 2), what="max_pool2d forward", case=case)
+    grad = grads.get("x")
+    check_tensor(grad, x, what="max_pool2d gradient for x", case=case, tol=tolerances.FLOAT64,
+                 check_values=False)
+
+    def windows(t: torch.Tensor) -> torch.Tensor:  # (4, 6) -> (window row, window column, its 4 pixels)
+        return t.reshape(2, 2, 3, 2).permute(0, 2, 1, 3).reshape(2, 3, 4)
+
+    is_max = windows(x[0, 0]) == windows(x[0, 0]).amax(dim=-1, keepdim=True)
+    per_window = windows(grad[0, 0])
+    if bool((per_window[~is_max] != 0).any()):
+        fail("max_pool2d gradient", "gradient reached a position that is not its window's maximum", case,
+             "the gradient of a window's output belongs to the position(s) holding the maximum only")
+    check_tensor(per_window.sum(dim=-1), grad_out[0, 0], what="max_pool2d gradient summed over each window",
+                 case=case, tol=tolerances.GRADIENT64,
+                 hints=[Hint("with ties, every tied position got the full gradient: split it, or pick one",
+                             lambda: (is_max * grad_out[0, 0, :, :, None]).sum(dim=-1))])
 
 
 @pytest.mark.points(0.5)

@@ -35,7 +35,8 @@ def hints_for(name: str, x: torch.Tensor) -> list[Hint]:
     if name == "sigmoid":
         return [Hint("the sign is flipped: sigmoid(x) = 1 / (1 + exp(-x))", lambda: torch.sigmoid(-x)),
                 Hint("that is tanh; sigmoid(x) = 1 / (1 + exp(-x))", lambda: torch.tanh(x))]
-    return [Hint("that is sigmoid; tanh(x) = 2 * sigmoid(2x) - 1", lambda: torch.sigmoid(x)),
+    return [Hint("that is sigmoid, not tanh: tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x)), between -1 and 1",
+                 lambda: torch.sigmoid(x)),
             Hint("tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x)); yours is off by the factor 2 inside",
                  lambda: 2 * torch.sigmoid(x) - 1)]
 
@@ -49,10 +50,15 @@ def check_gradient(sub, name: str, x: torch.Tensor, case: str) -> None:
     got, grads = sub.call_with_grad(name, grad_out, x.detach().clone().requires_grad_())
     check_tensor(got, expected.detach(), what=f"{name} forward", case=case)
     grad = grads.get("x")
+    expected_grad = expected_x.grad
+    if name == "relu" and isinstance(grad, torch.Tensor) and grad.shape == x.shape:
+        # relu has no derivative at exactly 0: any value in [0, 1] (torch says 0, torch.maximum 0.5) is right
+        kink = (x == 0) & (grad >= 0) & (grad <= 1)
+        expected_grad = torch.where(kink, grad.to(expected_grad.dtype), expected_grad)
     if isinstance(grad, torch.Tensor) and bool(torch.isnan(grad).any()):
         index = int(torch.nonzero(torch.isnan(grad).reshape(-1))[0])
         fail(f"{name} gradient", f"NaN gradient at x = {float(x.reshape(-1)[index]):g}", case, WHERE_HINT)
-    check_tensor(grad, expected_x.grad, what=f"{name} gradient", case=case, tol=tolerances.GRADIENT64)
+    check_tensor(grad, expected_grad, what=f"{name} gradient", case=case, tol=tolerances.GRADIENT64)
 
 
 @pytest.mark.points(1.5)

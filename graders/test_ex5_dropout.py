@@ -13,6 +13,7 @@ import pytest
 import torch
 from hypothesis import given
 
+from cnnkit import tolerances
 from cnnkit.checks import Hint, check_tensor, fail
 from cnnkit.sandbox import GeneratorSeed, StudentCodeError
 from cnnkit.strategies import DropoutCase, dropout_cases
@@ -30,16 +31,17 @@ def check_dropout_values(got: object, x: torch.Tensor, p: float, case: object) -
     if not isinstance(got, torch.Tensor) or got.shape != x.shape or got.dtype != x.dtype:
         check_tensor(got, x, what="dropout", case=case)  # reports the type / shape / dtype problem
     scaled = x / (1 - p)
-    kept = torch.isclose(got, scaled, rtol=1e-6, atol=0)
+    tol = tolerances.DROPOUT_SCALE
+    kept = torch.isclose(got, scaled, rtol=tol.rtol, atol=tol.atol)
     dropped = got == 0
     wrong = ~(kept | dropped)
     if bool(wrong.any()):
         index = tuple(int(i) for i in torch.nonzero(wrong)[0])
         value, original = float(got[index]), float(x[index])
         hint = None
-        if math.isclose(value, original, rel_tol=1e-6):
+        if math.isclose(value, original, rel_tol=tol.rtol):
             hint = "scale the kept values by 1 / (1 - p) in training (inverted dropout), so that E[out] = x"
-        elif math.isclose(value, original * (1 - p), rel_tol=1e-6):
+        elif math.isclose(value, original * (1 - p), rel_tol=tol.rtol):
             hint = "multiply kept values by 1 / (1 - p), not by (1 - p)"
         fail("dropout", f"{int(wrong.sum())} of {got.numel()} values are neither 0 nor x / (1 - p); first at "
              f"index {index}: got {value:.6g} where x = {original:.6g} (x / (1 - p) = {original / (1 - p):.6g})",

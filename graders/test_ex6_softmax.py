@@ -54,7 +54,7 @@ def test_softmax_matches_torch(sub, case_and_dim):
     logits = case.x()
     got = sub.softmax(logits, dim)
     check_tensor(got, F.softmax(logits, dim), what=f"softmax(dim={dim})", case=f"{case}, dim={dim}",
-                 hints=softmax_hints(logits, dim))
+                 tol=tolerances.for_logits(logits), hints=softmax_hints(logits, dim))
 
 
 @pytest.mark.points(0.5)
@@ -80,11 +80,15 @@ def test_softmax_rows_sum_to_one_and_shift_invariant(sub):
 @pytest.mark.points(1)
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 def test_softmax_large_logits(sub, dtype):
-    """Logits of 1e4 (and -1e4) give finite probabilities, no NaN or inf."""
+    """Logits of 1e4 (and -1e4) give finite probabilities, no NaN or inf.
+
+    In float32 a logit of 1e4 is only known to ~1e-3 (its rounding step), so the probabilities
+    are compared within that (``tolerances.for_logits``): every stable formula passes.
+    """
     logits = torch.tensor([[1e4, 0.0, -1e4], [1e4, 1e4 - 1, 1e4 - 2], [-1e4, -1e4, -1e4 + 3]], dtype=dtype)
     case = f"logits [[1e4, 0, -1e4], [1e4, 1e4-1, 1e4-2], [-1e4, -1e4, -1e4+3]] {dtype}"
     check_tensor(sub.softmax(logits, -1), F.softmax(logits, -1), what="softmax", case=case,
-                 hints=[Hint(SHIFT_HINT, lambda: torch.exp(logits) / torch.exp(logits).sum(-1, keepdim=True))])
+                 tol=tolerances.for_logits(logits), hints=[Hint(SHIFT_HINT, lambda: torch.exp(logits) / torch.exp(logits).sum(-1, keepdim=True))])
 
 
 @pytest.mark.points(1.5)
@@ -94,7 +98,8 @@ def test_cross_entropy_matches_torch(sub, case: LogitsCase):
     logits, targets = case.logits(), case.targets()
     expected = F.cross_entropy(logits, targets)
     got = sub.cross_entropy(logits, targets)
-    check_tensor(got, expected, what="cross_entropy", case=case, hints=cross_entropy_hints(logits, targets))
+    check_tensor(got, expected, what="cross_entropy", case=case, tol=tolerances.for_logits(logits),
+                 hints=cross_entropy_hints(logits, targets))
 
 
 @pytest.mark.points(1)
@@ -105,7 +110,7 @@ def test_cross_entropy_extreme_logits(sub, dtype):
     targets = torch.tensor([2, 0, 2])
     case = f"logits [[1e4, 0, -1e4], [0, 1e3, 0], [5, -5, 1e4]] {dtype}, targets [2, 0, 2]"
     check_tensor(sub.cross_entropy(logits, targets), F.cross_entropy(logits, targets), what="cross_entropy",
-                 case=case, hints=[Hint(LSE_HINT, lambda: -torch.log(F.softmax(logits, 1)).gather(1, targets[:, None]).mean())])
+                 case=case, tol=tolerances.for_logits(logits), hints=[Hint(LSE_HINT, lambda: -torch.log(F.softmax(logits, 1)).gather(1, targets[:, None]).mean())])
 
 
 @pytest.mark.points(1)
@@ -117,9 +122,10 @@ def test_cross_entropy_gradient_matches_torch(sub, case: LogitsCase):
     expected.backward()
     got, grads = sub.call_with_grad("cross_entropy", torch.tensor(1.0, dtype=torch.float64),
                                     logits.detach().requires_grad_(), targets)
-    check_tensor(got, expected.detach(), what="cross_entropy forward", case=case)
+    check_tensor(got, expected.detach(), what="cross_entropy forward", case=case, tol=tolerances.for_logits(logits))
     grad = grads.get("logits", next(iter(grads.values()), None))
-    check_tensor(grad, logits.grad, what="cross_entropy gradient for logits", case=case, tol=tolerances.GRADIENT64)
+    check_tensor(grad, logits.grad, what="cross_entropy gradient for logits", case=case,
+                 tol=tolerances.for_logits(logits, tolerances.GRADIENT64))
 
 
 @pytest.mark.points(0.5)
@@ -141,6 +147,7 @@ def test_keeps_float32(sub):
     logits = torch.randn(5, 4, generator=torch.Generator().manual_seed(3))
     targets = torch.tensor([3, 0, 1, 2, 0])
     case = "logits (5, 4) float32, targets (5,)"
-    check_tensor(sub.softmax(logits, 1), F.softmax(logits, 1), what="softmax (float32)", case=case)
+    tol = tolerances.for_logits(logits)
+    check_tensor(sub.softmax(logits, 1), F.softmax(logits, 1), what="softmax (float32)", case=case, tol=tol)
     check_tensor(sub.cross_entropy(logits, targets), F.cross_entropy(logits, targets),
-                 what="cross_entropy (float32)", case=case)
+                 what="cross_entropy (float32)", case=case, tol=tol)

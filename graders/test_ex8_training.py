@@ -194,16 +194,21 @@ def test_accuracy_in_percent(sub):
     if isinstance(got, bool) or not isinstance(got, float):
         fail("evaluate_model", f"returned {type(got).__name__} {got!r}; expected a Python float (percent)", EVAL,
              "use .item() on 0-d tensors; 100.0 * correct / total is a float")
-    if abs(got - expected / 100) < 1e-6:
+    if close(got, expected / 100):
         fail("evaluate_model", f"got {got:.6g}, expected {expected:.6g}", EVAL,
              "that is a fraction: return percent (multiply by 100)")
     if not 0.0 <= got <= 100.0:
         fail("evaluate_model", f"got {got:.6g}, which is not a percentage in [0, 100]", EVAL)
-    if abs(got - expected) > 1e-6:
+    if not close(got, expected):
         train_mode = reference_accuracy(EVAL, train_mode=True)
-        fail("evaluate_model", f"got {got:.6g}, expected {expected:.6g}", EVAL,
-             "that is the accuracy with dropout on: call model.eval() first" if abs(got - train_mode) < 1e-6 else
+        fail("evaluate_model", f"got {got!r}, expected {expected!r} ({tolerances.PERCENT.describe()})", EVAL,
+             "that is the accuracy with dropout on: call model.eval() first" if close(got, train_mode) else
              "a prediction is argmax over dim 1 of the logits; divide the correct count by the number of samples")
+
+
+def close(got: float, expected: float) -> bool:
+    """Equal as accuracies in percent (``tolerances.PERCENT``: float32 counting is fine)."""
+    return abs(got - expected) <= tolerances.PERCENT.atol + tolerances.PERCENT.rtol * abs(expected)
 
 
 @pytest.mark.points(1)

@@ -18,6 +18,10 @@ Worked examples on a 32x32 image:
     kernel 5, stride 1, padding 2  ->  32
     kernel 2, stride 2, padding 0  ->  16      (a 2x2 pooling halves the size)
     kernel 3, stride 2, padding 0  ->  15      (the floor at work)
+
+Rules every exercise shares: never modify an argument in place (for tensors: no ``x += ...``,
+``x[...] = ...``, ``x.mul_(...)``; the checks compare the inputs before and after each call),
+and return exactly the type the contract names (here a Python ``int``).
 """
 
 from __future__ import annotations
@@ -39,9 +43,6 @@ def conv_output_size(in_size: int, kernel_size: int, stride: int = 1, padding: i
         ValueError: if ``in_size``, ``kernel_size`` or ``stride`` is not positive, if
             ``padding`` is negative, or if the kernel is larger than the padded input.
             The message names the offending argument and its value.
-
-    Hint:
-        Python's ``//`` is floor division on ints; ``/`` gives a float and no floor.
     """
     ### BEGIN SOLUTION
     for name, value, smallest in (

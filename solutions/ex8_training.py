@@ -9,6 +9,19 @@ Modes matter: ``model.train()`` turns dropout on (and batch-norm's batch statist
 ``model.eval()`` turns them off. Evaluate in eval mode and inside ``torch.no_grad()``, which
 also saves the memory autograd would keep for a backward pass that never comes. Put the model
 back in train mode at the start of every training epoch.
+
+Worked example: 3 batches of 16, 16 and 8 samples with mean losses 0.9, 0.6 and 0.3 make the
+epoch's loss (16 * 0.9 + 16 * 0.6 + 8 * 0.3) / 40 = 0.66 (not the mean of the three, 0.6); 32 of
+48 samples predicted right make ``evaluate_model`` return 66.666... (percent).
+
+What is checked: the losses and final weights of a plain PyTorch loop run on the same seeded
+problem (relative 1e-4), the modes and ``torch.no_grad`` seen by every forward pass, that the
+given criterion, device and any iterable of batches are used, and the accuracy within 1e-4
+percent (counting in float32 tensors and calling ``.item()`` is fine).
+
+Rules every exercise shares: never modify an argument in place (no ``x += ...``,
+``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
+each call), and return exactly the type the contract names.
 """
 
 from __future__ import annotations

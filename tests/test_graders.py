@@ -84,23 +84,46 @@ def test_mutant_library_is_large_and_covers_every_exercise_but_the_last():
     assert set(NUMERIC_EXERCISES + ["ex7_models", "ex8_training"]) <= covered
 
 
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda path: path.stem)
-def test_mutant_loses_points_on_its_own_exercise(mutant: Path, tmp_path: Path):
-    """The mutant's exercise loses points; exercises built on it (spec ``depends_on``) are still fully reported.
+def rounds(variants: list[Path]) -> list[list[Path]]:
+    """Variants grouped so that each group holds at most one variant per exercise (the k-th of each).
 
-    An exercise that imports the student's own earlier work (ex9 trains the student's ex7 models
-    with the student's ex8 loop) may lose points too: that is the student's real result, and its
-    feedback says which exercises to fix first. Every other exercise is isolated from the mutant
-    (see ``test_mutants_in_some_exercises_leave_the_others_untouched``).
+    One grading run per group: exercises are graded in separate sandboxes and scored
+    separately, so a variant's score on its own exercise is what it would be alone, and one
+    pytest process (with its torch import and sandbox start-up) serves up to nine variants.
     """
-    module = module_of(mutant)
-    submission = build_submission(tmp_path / "submission", {module: mutant.read_text()})
-    graded = [module] + dependents(module)
+    by_module: dict[str, list[Path]] = {}
+    for path in variants:
+        by_module.setdefault(module_of(path), []).append(path)
+    count = max((len(paths_) for paths_ in by_module.values()), default=0)
+    return [[paths_[k] for paths_ in by_module.values() if k < len(paths_)] for k in range(count)]
+
+
+MUTANT_ROUNDS = rounds(MUTANTS)
+ALTERNATIVE_ROUNDS = rounds(ALTERNATIVES)
+
+
+def _round_id(group: list[Path]) -> str:
+    return "+".join(path.stem.split("__", 1)[1] for path in group)
+
+
+@pytest.mark.parametrize("group", MUTANT_ROUNDS, ids=_round_id)
+def test_mutant_loses_points_on_its_own_exercise(group: list[Path], tmp_path: Path):
+    """Each mutant's exercise loses points; exercises built on it (spec ``depends_on``) are still fully reported.
+
+    A round grades mutants of different exercises in one submission (see ``rounds``). An
+    exercise that imports the student's own earlier work (ex9 trains the student's ex7 models
+    with the student's ex8 loop) may lose points too: that is the student's real result, and its
+    feedback says which exercises to fix first. Every other exercise is isolated from the mutant (see
+    ``test_mutants_in_some_exercises_leave_the_others_untouched``).
+    """
+    overrides = {module_of(mutant): mutant.read_text() for mutant in group}
+    submission = build_submission(tmp_path / "submission", overrides)
+    graded = list(overrides) + [d for module in overrides for d in dependents(module)]
     report = run_graders(submission, exercises=graded)
     scores = scores_by_exercise(report)
-    score, max_score = scores[module]
-    assert score < max_score, f"mutant {mutant.stem} was not caught:\n{mutant.read_text()[:500]}"
-    for other in graded[1:]:
+    missed = [mutant.stem for mutant in group if scores[module_of(mutant)][0] >= scores[module_of(mutant)][1]]
+    assert not missed, f"mutants not caught: {missed}"
+    for other in graded[len(overrides):]:
         exercise = next(e for e in report["exercises"] if e["module"] == other)
         assert all(t["status"] != "not run" for t in exercise["tests"]), other
 
@@ -132,9 +155,16 @@ def test_every_numeric_exercise_has_two_alternative_implementations():
         assert count >= 2, f"{module} has {count} alternative implementation(s)"
 
 
-@pytest.mark.parametrize("alternative", ALTERNATIVES, ids=lambda path: path.stem)
-def test_alternative_implementation_keeps_full_marks(alternative: Path, tmp_path: Path):
-    module = module_of(alternative)
-    submission = build_submission(tmp_path / "submission", {module: alternative.read_text()})
-    report = run_graders(submission, exercises=[module])
-    assert _not_passed(report) == []
+def test_variant_rounds_cover_every_file_once():
+    for variants, grouped in ((MUTANTS, MUTANT_ROUNDS), (ALTERNATIVES, ALTERNATIVE_ROUNDS)):
+        flat = [path for group in grouped for path in group]
+        assert sorted(flat) == sorted(variants)
+        assert all(len({module_of(path) for path in group}) == len(group) for group in grouped)
+
+
+@pytest.mark.parametrize("group", ALTERNATIVE_ROUNDS, ids=_round_id)
+def test_alternative_implementation_keeps_full_marks(group: list[Path], tmp_path: Path):
+    overrides = {module_of(alternative): alternative.read_text() for alternative in group}
+    submission = build_submission(tmp_path / "submission", overrides)
+    report = run_graders(submission, exercises=list(overrides))
+    assert _not_passed(report) == [], [path.stem for path in group]

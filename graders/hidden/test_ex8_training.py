@@ -94,4 +94,4 @@ def test_evaluate_matches_reference(sub, ref):
     with single_threaded():
         expected = ref.evaluate_model(model, setup.loader_for(model), device="cpu")
     got, _ = sub.op("run_evaluation", setup)
-    check_float(got, expected, what="evaluate_model", case=setup, tol=tolerances.FLOAT64)
+    check_float(got, expected, what="evaluate_model", case=setup, tol=tolerances.PERCENT)
