@@ -10,7 +10,8 @@ Operations:
 * ``call``, ``call_with_grad``: a student function on plain data (exercises 1-6).
 * ``model_structure``, ``model_forward``, ``count_parameters_of``: build the student's
   ``nn.Module`` classes in the worker (a module object cannot travel back), report their
-  parameter shapes, run them with weights the grader chose (loaded by position), count the
+  parameter shapes, run them with weights the grader chose (loaded by position, or by name like
+  ``load_state_dict``; in eval or train mode, one or several forward passes), count the
   parameters of kit-built models (exercise 7).
 * ``run_training``, ``run_evaluation``: run the student's loops on a ``LoopSetup`` (seeded data,
   a seeded kit model, ``KitSGD``) with spies that log modes, grad mode, zero_grad and step
