@@ -86,13 +86,15 @@ def conv2d_backward(
 
     padded = F.pad(x, (pad_w, pad_w, pad_h, pad_h))
     windows = padded.unfold(2, kernel_h, stride_h).unfold(3, kernel_w, stride_w)  # (N, C, H_out, W_out, kH, kW)
-    grad_weight = torch.einsum("nohw,nchwuv->ocuv", grad_out, windows)
+    # grad_weight[o, (c, u, v)] = sum over (n, i, j) of grad_out[o, (n, i, j)] * windows[(c, u, v), (n, i, j)]:
+    # one matrix product once both are laid out with (n, i, j) as the shared axis.
+    window_matrix = windows.permute(1, 4, 5, 0, 2, 3).reshape(channels * kernel_h * kernel_w, -1)
+    grad_matrix = grad_out.transpose(0, 1).reshape(grad_out.shape[1], -1)
+    grad_weight = (grad_matrix @ window_matrix.T).reshape(weight.shape)
 
-    # Each output position's share of every window, laid out as F.fold (col2im) wants it:
-    # (N, C * kH * kW, H_out * W_out); fold adds overlapping windows into the padded shape.
-    columns = torch.einsum("nohw,ocuv->ncuvhw", grad_out, weight).reshape(
-        batch, channels * kernel_h * kernel_w, out_h * out_w
-    )
+    # Each output position's share of its window, (N, C * kH * kW, H_out * W_out): the layout
+    # F.fold (col2im) takes; fold adds the overlapping windows into the padded shape.
+    columns = weight.reshape(weight.shape[0], -1).T @ grad_out.reshape(batch, grad_out.shape[1], out_h * out_w)
     grad_padded = F.fold(columns, (height + 2 * pad_h, width + 2 * pad_w), (kernel_h, kernel_w),
                          stride=(stride_h, stride_w))
     grad_x = grad_padded[:, :, pad_h : pad_h + height, pad_w : pad_w + width]
