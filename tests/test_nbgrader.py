@@ -178,7 +178,7 @@ def test_tampering_student_gets_exactly_what_the_kit_grader_gives(course: Path, 
     submission = build_submission(tmp_path / "mutant", {"ex1_output_size": MUTANT.read_text()})
     report = run_graders(submission, exercises=["ex1_output_size"])
     assert max_score == pytest.approx(report["max_score"])  # the kit sums per-case shares: 5.000000000000002
-    assert 0 < score == pytest.approx(report["score"]) < max_score, (score, report["score"])
+    assert score == pytest.approx(report["score"]) and 0 < score < max_score, (score, report["score"])
     autograded = nbformat.read(course / "autograded/tamper/ex1_output_size/ex1_output_size.ipynb", 4)
     ids = [_grade_id(c) for c in autograded.cells]
     assert f"ex1_output_size__{DELETED_TEST}" in ids, "the deleted cell was put back"
