@@ -86,6 +86,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--cnnkit-report", default=None, help="write the points report as JSON to this file")
     group.addoption("--public-only", action="store_true", help="run only the public grader tests")
     group.addoption("--timeout-scale", type=float, default=1.0, help="multiply every time limit (slow machines)")
+    group.addoption("--cnnkit-tracebacks", action="store_true",
+                    help="show pytest's full tracebacks of failing grader tests (instructors), "
+                    "not only the feedback students get (--tb=long does the same)")
     group.addoption("--cnnkit-deny", action="append", default=[], metavar="PATH",
                     help="another file or folder student code may not open (e.g. where reports are written)")
 
@@ -109,6 +112,16 @@ class GradingSession:
         self.sandboxes: dict[str, Sandbox] = {}
         submission = config.getoption("submission") or os.environ.get("CNNKIT_SUBMISSION")
         self.submission_dir = Path(submission).resolve() if submission else paths.EXERCISES_DIR
+        # Full pytest tracebacks (the graders' and the kit's source) only when an instructor asks:
+        # --cnnkit-tracebacks, or an explicit --tb=... other than the default.
+        self.tracebacks = bool(config.getoption("cnnkit_tracebacks")) or config.getoption("tbstyle", "auto") != "auto"
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Students: the points table ends the output (no "short test summary" repeating each failure)."""
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        asked = any(str(arg).startswith("-r") for arg in self.config.invocation_params.args)
+        if terminal is not None and not self.tracebacks and not asked:
+            terminal.reportchars = ""
 
     # -- collection ---------------------------------------------------------------------------
     def pytest_itemcollected(self, item: pytest.Item) -> None:
@@ -204,6 +217,11 @@ class GradingSession:
                         f"\n  note: {result.exercise} runs your {' and '.join(dependencies)}; "
                         "if those lose points, fix them first"
                     )
+                if not self.tracebacks:
+                    # What a student reads: the feedback block `cnnkit grade` prints, not the kit's source.
+                    hidden = " (hidden)" if result.visibility == "hidden" else ""
+                    report.longrepr = (f"[{result.status}] {result.name}{hidden}  0 / {result.max_score:g} points\n"
+                                       + result.feedback)
 
     # -- reporting ------------------------------------------------------------------------------
     def apply_exercise_rules(self) -> None:

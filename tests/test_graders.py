@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,23 @@ def test_alternative_implementation_keeps_full_marks(group: list[Path], tmp_path
     submission = build_submission(tmp_path / "submission", overrides)
     report = run_graders(submission, exercises=list(overrides))
     assert _not_passed(report) == [], [path.stem for path in group]
+
+
+def _pytest_output(submission: Path, *extra: str) -> str:
+    command = [sys.executable, "-m", "pytest", str(paths.GRADERS_DIR), "-m", "ex1_output_size", "--public-only",
+               "--submission", str(submission), "-p", "no:cacheprovider", *extra]
+    return subprocess.run(command, capture_output=True, text=True, cwd=paths.ROOT).stdout
+
+
+def test_students_see_feedback_blocks_then_the_points_table(tmp_path: Path):
+    """``pytest graders`` prints each failure's feedback (as ``cnnkit grade`` does), not the kit's source."""
+    mutant = MUTANTS_DIR / "ex1_output_size__true_division.py"
+    submission = build_submission(tmp_path / "submission", {"ex1_output_size": mutant.read_text()})
+    student = _pytest_output(submission)
+    assert "returned float 15.5; expected the int 15" in student
+    assert "hint: use // (floor division)" in student
+    assert "checks.py" not in student and "def fail" not in student and "Falsifying example" not in student
+    assert student.rstrip().splitlines()[-2].lstrip().startswith("TOTAL")  # the table ends it (then pytest's tally)
+    assert len(student.splitlines()) < 80
+    for flag in ("--cnnkit-tracebacks", "--tb=long"):
+        assert "checks.py" in _pytest_output(submission, flag), flag
