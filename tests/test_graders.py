@@ -189,3 +189,13 @@ def test_students_see_feedback_blocks_then_the_points_table(tmp_path: Path):
     assert len(student.splitlines()) < 80
     for flag in ("--cnnkit-tracebacks", "--tb=long"):
         assert "checks.py" in _pytest_output(submission, flag), flag
+
+
+def test_readme_points_table_matches_the_spec():
+    """README's table shows each exercise's points from ``cnnkit.spec`` and their total."""
+    readme = (paths.ROOT / "README.md").read_text()
+    for exercise in spec.EXERCISES:
+        row = next((line for line in readme.splitlines() if line.startswith(f"| `{exercise.module}` |")), None)
+        assert row is not None, exercise.module
+        assert row.rstrip(" |").rsplit("|", 1)[-1].strip() == f"{exercise.points:g}", row
+    assert f"| | **total** | **{spec.TOTAL_POINTS:g}** |" in readme
