@@ -239,9 +239,9 @@ def check_dropout(probe: DropoutProbe, got: torch.Tensor, pass_name: str = "") -
     other = valid & ~dropped & ~kept
     if bool(other.any()):
         n, i = (int(v) for v in other.nonzero()[0])
-        zeroed_logits = _close(got[valid & ~kept], torch.zeros(1)).all()
+        logits_dropped = _close(got, torch.zeros_like(got)) | _close(got, probe.keep_factor * (probe.active + probe.bias))
         hint = _factor_pattern(factors[valid & ~dropped], probe)
-        if hint is None and bool(zeroed_logits):
+        if hint is None and bool(logits_dropped[valid].all()):
             hint = "the logits themselves are zeroed: dropout acts on hidden units, never on the output"
         if hint is None:
             hint = (f"dropout acts somewhere else than {probe.place}: the value is neither what a dropped unit nor "
