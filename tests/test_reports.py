@@ -97,3 +97,15 @@ def test_gradebook_rows_match_the_reports(tmp_path: Path):
     assert list(rows[0]) == ["student", "ex1_output_size", "ex2_conv2d", "total", "max_score", "error"]
     assert (rows[0]["ex2_conv2d"], rows[0]["total"], rows[1]["total"]) == ("4", "7", "3")
     assert rows[2]["total"] == "" and "no report" in rows[2]["error"]
+
+
+def test_method_hints_follow_a_matching_failure_only():
+    """Stubs say what to compute; the how is in the feedback, after a failure that shows the need."""
+    from cnnkit.feedback import describe_failure
+
+    shape = AssertionError("conv2d: your shape (1, 1, 1, 2) / expected shape (1, 1, 1, 3)\n  input: x (1, 1, 1, 1)")
+    assert "F.pad(x, (pw, pw, ph, ph))" in describe_failure(shape, "ex2_conv2d")
+    values = AssertionError("conv2d: 3 of 9 values differ; first at index (0, 0, 0, 0): got 1, expected 2")
+    assert "hint:" not in describe_failure(values, "ex2_conv2d")
+    hinted = AssertionError("conv2d: your shape (2,) / expected shape (3,)\n  hint: padding was ignored")
+    assert describe_failure(hinted, "ex2_conv2d").count("hint:") == 1
