@@ -1,13 +1,15 @@
-"""One basis tensor e_i at a time, x + eps * e_i out of place; relative error with torch.maximum."""
+"""One basis tensor e_i at a time, x + eps * e_i out of place, under torch.no_grad() (not autograd: allowed);
+relative error with torch.maximum."""
 
 
 def numerical_gradient(f, x, eps=1e-6):
     grad = torch.zeros(x.numel(), dtype=x.dtype)
-    for index in range(x.numel()):
-        basis = torch.zeros(x.numel(), dtype=x.dtype)
-        basis[index] = 1.0
-        step = (eps * basis).reshape(x.shape)
-        grad[index] = (float(f(x + step)) - float(f(x - step))) / (2 * eps)
+    with torch.no_grad():
+        for index in range(x.numel()):
+            basis = torch.zeros(x.numel(), dtype=x.dtype)
+            basis[index] = 1.0
+            step = (eps * basis).reshape(x.shape)
+            grad[index] = (float(f(x + step)) - float(f(x - step))) / (2 * eps)
     return grad.reshape(x.shape)
 
 
