@@ -99,12 +99,24 @@ def rounds(variants: list[Path]) -> list[list[Path]]:
     return [[paths_[k] for paths_ in by_module.values() if k < len(paths_)] for k in range(count)]
 
 
-MUTANT_ROUNDS = rounds(MUTANTS)
+def _mutant_rounds(mutants: list[Path]) -> list[list[Path]]:
+    """Rounds for mutants; one of an exercise built on others (ex9) gets a round to itself.
+
+    ex9 runs the submission's own ex7 and ex8: next to their mutants it would lose points for
+    their mistakes, and would not prove that its own mutant is caught.
+    """
+    builds_on = {e.module for e in spec.EXERCISES if e.depends_on}
+    return (rounds([path for path in mutants if module_of(path) not in builds_on])
+            + [[path] for path in mutants if module_of(path) in builds_on])
+
+
+MUTANT_ROUNDS = _mutant_rounds(MUTANTS)
 ALTERNATIVE_ROUNDS = rounds(ALTERNATIVES)
 
 
 def _round_id(group: list[Path]) -> str:
-    return "+".join(path.stem.split("__", 1)[1] for path in group)
+    """``ex1-ceil+ex2-bias_dropped+...``: ``-k ex4`` selects the rounds holding an ex4 variant."""
+    return "+".join(f"{module_of(path).split('_', 1)[0]}-{path.stem.split('__', 1)[1]}" for path in group)
 
 
 @pytest.mark.parametrize("group", MUTANT_ROUNDS, ids=_round_id)
