@@ -57,6 +57,8 @@ def for_logits(logits: torch.Tensor, base: Tolerance | None = None) -> Tolerance
     magnitude = float(logits.detach().abs().amax()) if logits.numel() else 0.0
     slack = min(4 * torch.finfo(logits.dtype).eps * magnitude, 1e-2) if logits.dtype.is_floating_point else 0.0
     return Tolerance(rtol=base.rtol + slack, atol=base.atol + slack)
+
+
 # Statistical checks (dropout in train mode): an observed rate passes within this many standard
 # deviations of the expected one (a correct model fails one check in about 500 million at 6).
 DROPOUT_SIGMAS = 6.0
