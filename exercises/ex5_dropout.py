@@ -18,7 +18,8 @@ zeros, not NaN (1 / (1 - 1) would divide by zero). An int p (0 or 1) works like 
 Worked example: x = [1., 2., 3., 4.], p = 0.5, and a mask that keeps positions 0 and 3 gives
 [2., 0., 0., 8.]; in eval mode (``training=False``) the output is [1., 2., 3., 4.].
 
-What is checked: the mask is random, so training mode is graded by what the output does, not
+What is checked, for any shape (0-d too) and memory layout (non-contiguous views too), in
+float64 and float32: the mask is random, so training mode is graded by what the output does, not
 by which elements a particular random stream would drop: every element is 0 or x / (1 - p)
 (relative 1e-6), the kept fraction is 1 - p and the mean over many draws is x (within 6
 standard deviations), rows get their own masks, the gradient is mask / (1 - p), and two calls
@@ -27,8 +28,7 @@ like (``torch.rand``, ``torch.bernoulli``, ``Tensor.uniform_``, any comparison w
 
 Rules every exercise shares: never modify an argument in place (no ``x += ...``,
 ``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call): return a
-new tensor (or ``x`` itself when nothing changes).
+each call): return a new tensor (or ``x`` itself when nothing changes).
 """
 
 # Exercise 5: Inverted dropout.

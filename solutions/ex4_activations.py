@@ -18,7 +18,8 @@ Worked examples (float64):
 
 What is checked, for each function:
     * values: finite and equal to PyTorch's for any finite x (+-1000 included), for any shape
-      (0-d and empty too), with ``x``'s shape and dtype (float32 stays float32);
+      (0-d and empty too) and memory layout (non-contiguous views too), with ``x``'s shape and
+      dtype (float32 stays float32);
     * accuracy in float64: relative error below 1e-9 everywhere, **also where the result is
       tiny**: ``tanh(1e-300)`` is 1e-300 and ``sigmoid(-700)`` is 9.86e-305, not 0. Formulas that
       subtract two numbers close to 1 there (``1 - exp(-2x)``, ``2 * sigmoid(2x) - 1``,

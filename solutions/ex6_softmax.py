@@ -26,8 +26,8 @@ Worked examples:
     softmax([1., 2., 3.])        = [0.0900, 0.2447, 0.6652]   (and the same for [1001., 1002., 1003.])
     cross_entropy([[2., 0., -2.], [0., 0., 0.]], targets [0, 2]) = (0.1429 + 1.0986) / 2 = 0.6208
 
-What is checked: PyTorch's values (float64 to 1e-7 relative, float32 to 1e-4) for any shape
-and ``dim``, finite and correct at logits of +-1e4; float32 results at large logits are
+What is checked: PyTorch's values (float64 to 1e-7 relative, float32 to 1e-4) for any shape,
+``dim`` and memory layout (non-contiguous views too), finite and correct at logits of +-1e4; float32 results at large logits are
 compared within the rounding of the logits themselves (a float32 logit of 1e4 is only known to
 ~1e-3), so every stable formula passes. The loss is a 0-d tensor whose gradient with respect
 to ``logits`` is PyTorch's.
