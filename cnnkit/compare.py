@@ -523,6 +523,18 @@ def plot_results(report: dict[str, Any], out: Path) -> list[Path]:
     figure.tight_layout()
     written.append(_save(figure, out / "loss.png"))
 
+    validated = {name: result["validation_accuracy"] for name, result in results.items()
+                 if result.get("validation_accuracy")}
+    if validated:
+        figure, axes = plt.subplots(figsize=(5, 3.2), dpi=100)
+        for name, accuracies in validated.items():
+            axes.plot(range(1, len(accuracies) + 1), accuracies, marker="o", markersize=3, label=name)
+        axes.set(xlabel="epoch", ylabel="validation accuracy (%)",
+                 title="Held-out training images, after each epoch")
+        axes.legend()
+        figure.tight_layout()
+        written.append(_save(figure, out / "validation.png"))
+
     figure, axes = plt.subplots(figsize=(5, 3.2), dpi=100)
     names = list(results)
     accuracies = [results[name]["test_accuracy"] for name in names]

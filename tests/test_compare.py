@@ -27,7 +27,7 @@ def test_end_to_end_on_the_sample(tmp_path, capsys):
     assert matrix.shape == (10, 10) and matrix.sum(dim=1).tolist() == [50] * 10
     assert settings["lr_decay"] == 1.0 and settings["validation_images"] == 0  # the article's recipe by default
     assert report["best_cnn"] == "SmallCNN" and "validation_accuracy" not in report["results"]["SmallCNN"]
-    assert len(report["mistakes"]) == len(report["mistaken_as"]) > 0
+    assert len(report["mistakes"]) == len(report["mistaken_as"]) > 0 and not (out / "validation.png").exists()
     for name in ("loss.png", "accuracy.png", "confusion.png", "filters.png", "feature_maps.png", "mistakes.png"):
         assert (out / name).read_bytes()[:4] == b"\x89PNG"
     table = capsys.readouterr().out
@@ -47,6 +47,7 @@ def test_validation_split_is_held_out_and_reported_every_epoch(tmp_path, capsys)
     table = capsys.readouterr().out
     assert "validation accuracy after each epoch" in table and "x0.5 per epoch" in table
     assert "1,800 training / 200 validation / 500 test images" in table
+    assert (out / "validation.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_validation_pass_leaves_training_as_it_was():
