@@ -29,6 +29,17 @@ Using it on your own layers, e.g. the weights of a convolution::
 
 Autograd (``backward()``, ``torch.autograd.grad``, ``torch.func``) is forbidden here: the point
 is an estimate that does not trust any backward pass.
+
+What is checked: on functions with known gradients (a sum of cubes, weighted sines,
+log-sum-exp, a convolution layer's loss as a function of its weights), float64 tensors of 1 to
+4 axes, any contiguity, the estimate at the default ``eps`` is within 1e-5 relative (1e-6
+absolute) of the true gradient; with ``eps`` of 1e-2 to 1e-5 it equals the central-difference
+formula to 1e-7 relative; ``f`` may return a 0-d tensor or a Python float; ``x`` is bit for bit
+unchanged. ``relative_error`` matches its formula to 1e-7 and returns a Python float.
+
+Rules every exercise shares: never modify an argument in place (no ``x += ...``,
+``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
+each call), and return exactly the type the contract names.
 """
 
 from __future__ import annotations
@@ -52,10 +63,6 @@ def numerical_gradient(f: ScalarFunction, x: torch.Tensor, eps: float = 1e-6) ->
     Returns:
         Tensor of ``x``'s shape and dtype: entry ``i`` is
         ``(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)``.
-
-    Hint:
-        Work on ``x.detach().clone()``; ``flat = copy.view(-1)`` shares its memory, so setting
-        ``flat[i]`` changes the copy that ``f`` sees. Convert ``f``'s value with ``float(...)``.
     """
     ### BEGIN SOLUTION
     point = x.detach().clone().contiguous()

@@ -29,8 +29,17 @@ Shapes (as in exercise 2's ``conv2d``):
     returns   (grad_x (N, C_in, H, W), grad_weight (C_out, C_in, kH, kW), grad_bias (C_out,))
 
 Autograd (``backward()``, ``torch.autograd.grad``, ``torch.func``) and torch's convolutions are
-forbidden here; the grader compares your three gradients with autograd of ``F.conv2d``. Check
-yourself with your gradient checker (``numerical_gradient`` and ``relative_error``).
+forbidden here. Check yourself with your gradient checker (``numerical_gradient`` and
+``relative_error``).
+
+What is checked: a tuple of three tensors equal to autograd's gradients of ``F.conv2d`` (float64
+to 1e-6 relative, 1e-8 absolute; float32 to 1e-4, dtype kept), on inputs up to 12x12 with int
+and pair stride and padding, non-square kernels, batch 1, strides larger than the kernel
+(pixels no window reads), kernels as large as the input, any contiguity (channels-last too).
+
+Rules every exercise shares: never modify an argument in place (no ``x += ...``,
+``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
+each call), and return exactly the type the contract names.
 """
 
 from __future__ import annotations
@@ -68,12 +77,6 @@ def conv2d_backward(
     Returns:
         ``(grad_x, grad_weight, grad_bias)`` with the shapes of ``x``, ``weight`` and ``(C_out,)``,
         in ``x``'s dtype. Inputs are not modified.
-
-    Hint:
-        ``F.pad`` then ``unfold`` twice gives the forward pass's windows (N, C_in, H_out, W_out, kH, kW);
-        ``torch.einsum`` contracts them with ``grad_out`` into ``grad_weight``. For ``grad_x``, add
-        each window's share into a zero tensor of the padded shape (a loop over the kH * kW kernel
-        offsets with strided slices, or ``F.fold``), then crop the padding.
     """
     ### BEGIN SOLUTION
     stride_h, stride_w = _pair(stride)

@@ -11,9 +11,8 @@ not affect it. So the whole of ``grad_out[n, c, i, j]`` goes to that one positio
 to the rest of the window. The tie rule (graded, and PyTorch's): when several positions of a
 window hold the maximum, the gradient goes to the **first** of them in row-major order within
 the window (smallest row, then smallest column), as ``torch.argmax`` over the flattened window
-picks it. (Exercise 3's ``amax`` spreads it evenly over the tied positions when autograd
-differentiates it: a different, also valid, subgradient; this exercise follows
-``F.max_pool2d``.) Padding is ``-inf`` and never receives gradient; you may assume ``x`` is
+picks it. (Exercise 3 accepted any split among tied positions, since every such split is a
+valid subgradient; ``amax`` splits evenly. Here the rule is fixed: ``F.max_pool2d``'s.) Padding is ``-inf`` and never receives gradient; you may assume ``x`` is
 finite and ``padding <= kernel_size / 2``, so every window holds at least one real element.
 
 **Average pooling.** ``out[n, c, i, j]`` is the sum of its window divided by ``kH * kW``
@@ -29,8 +28,16 @@ Worked example, max pooling 2x2 with stride 1 and ``grad_out`` all ones::
 
 Shapes: grad_out (N, C, H_out, W_out), x (N, C, H, W) -> grad_x (N, C, H, W), x's dtype.
 
-Autograd and torch's pooling functions are forbidden here; the grader compares with autograd of
-``F.max_pool2d`` / ``F.avg_pool2d`` in float64.
+Autograd and torch's pooling functions are forbidden here.
+
+What is checked: equality with autograd's gradients of ``F.max_pool2d`` / ``F.avg_pool2d``
+(float64 to 1e-6 relative, float32 to 1e-4, dtype kept), on random inputs and on inputs full of
+ties (integers), up to 12x12, overlapping and gapped windows, ``stride=None``, int and pair
+arguments, padding, all-negative inputs, any contiguity.
+
+Rules every exercise shares: never modify an argument in place (no ``x += ...``,
+``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
+each call), and return exactly the type the contract names.
 """
 
 from __future__ import annotations
@@ -80,12 +87,6 @@ def max_pool2d_backward(
     Returns:
         grad_x (N, C, H, W): each window's gradient at the first position (row-major) of its
         maximum, summed over overlapping windows.
-
-    Hint:
-        Pad with ``-inf``, cut the windows with ``unfold`` twice as in exercise 3, flatten each
-        window (``reshape(..., kH * kW)``) and take ``argmax``; ``F.one_hot`` of it times
-        ``grad_out`` gives each window's shares. Adding shares of overlapping windows back into
-        place is ``F.fold`` (col2im), ``scatter_add``/``index_add``, or a loop over the kernel offsets.
     """
     ### BEGIN SOLUTION
     kernel = _pair(kernel_size)
