@@ -13,6 +13,10 @@ Nothing here is hand-written per exercise. For each exercise module:
   between ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS`` and names the test (no grader
   code); their code stays in the instructor's ``graders/hidden/``, never in ``source/``.
 
+``nbgrader autograde`` does not execute the student's notebook: the generated config replaces its
+Execute step with ``cnnkit.autograde.SandboxGrades`` (scores from the kit's sandboxed grading of
+the extracted code, see that module).
+
 Assignments: one per exercise, except that an exercise that imports others (``depends_on`` in
 the spec: ex9 uses ex7 and ex8) shares one notebook with them, because a notebook's checks
 can only see the code of its own kernel.

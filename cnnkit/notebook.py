@@ -14,6 +14,11 @@ A notebook's code cell for exercise ``ex2_conv2d`` starts with the line ``# %% e
    earned as a plain Python ``float`` (``0.0`` for nothing; nbgrader reads a number as partial
    credit). It never raises for a failing check: a traceback would print on stderr and could
    quote a hidden test cell's source into the feedback.
+
+This runs in the student's own kernel, which the student controls: it is feedback while working.
+The scores ``nbgrader autograde`` records come from ``cnnkit.autograde.SandboxGrades``, which
+grades the notebook's extracted code outside that kernel (the generated ``nbgrader_config.py``
+replaces nbgrader's Execute step with it).
 """
 
 from __future__ import annotations
