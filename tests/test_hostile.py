@@ -170,7 +170,7 @@ def test_fake_report_cannot_replace_the_output_file(tmp_path: Path, monkeypatch:
     assert code == 0
     results = json.loads(output.read_text())
     max_score = sum(test["max_score"] for test in results["tests"])
-    assert results["score"] == max_score < 9999
+    assert results["score"] == pytest.approx(max_score) and max_score < 9999  # shares of a test's points add up
     assert all(test["status"] == "passed" for test in results["tests"])
 
 
