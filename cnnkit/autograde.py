@@ -42,8 +42,8 @@ def checked_test(source: str) -> tuple[str, str, str] | None:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "check":
             values = [arg.value for arg in node.args if isinstance(arg, ast.Constant) and isinstance(arg.value, str)]
-            label = next((k.value.value for k in node.keywords if k.arg == "label" and isinstance(k.value, ast.Constant)),
-                         None)
+            labels = [k.value.value for k in node.keywords if k.arg == "label" and isinstance(k.value, ast.Constant)]
+            label = labels[0] if labels else None
             if len(values) >= 2:
                 return values[0], values[1], str(label or values[1])
     return None

@@ -84,8 +84,8 @@ def _grade_one(folder: Path, args: argparse.Namespace) -> int:
     deny = [args.output.resolve()] if args.output else []
     try:
         report = grade_submission(
-            folder, public_only=args.public_only, extra_args=_pytest_args(args), wall_limit=args.total_timeout, deny=deny,
-            require_isolation=args.require_isolation,
+            folder, public_only=args.public_only, extra_args=_pytest_args(args), wall_limit=args.total_timeout,
+            deny=deny, require_isolation=args.require_isolation,
         )  # fmt: skip
     except IsolationTooWeak as weak:
         print(f"cnnkit grade: {weak}", file=sys.stderr)

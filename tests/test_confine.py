@@ -110,7 +110,7 @@ CONFINED_SCRIPT = textwrap.dedent('''
     import ctypes, json, os, socket, sys, threading
     from cnnkit.sandbox import confine
     work, secret, result = sys.argv[1], sys.argv[2], {}
-    child = os.fork()  # importing torch (through cnnkit.sandbox) started threads: confine a fresh fork, as the worker does
+    child = os.fork()  # importing torch (via cnnkit.sandbox) started threads: confine a fresh fork, as the worker does
     if child:
         sys.exit(os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]))
     done = confine.confine(confine.default_read_roots(), [work], [os.path.dirname(secret)])

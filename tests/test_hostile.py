@@ -242,7 +242,8 @@ def _needs_os_isolation() -> None:
 def test_network_attacks_reach_no_listener(tmp_path: Path):
     """TCP connect (Python and raw libc) and UDP sendto to listeners on 127.0.0.1: nothing arrives."""
     _needs_os_isolation()
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+    tcp, udp = socket.socket(socket.AF_INET, socket.SOCK_STREAM), socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    with tcp, udp:
         tcp.bind(("127.0.0.1", 0))
         tcp.listen(8)
         udp.bind(("127.0.0.1", 0))
@@ -322,7 +323,8 @@ def test_advisory_isolation_is_reported_and_can_be_refused(tmp_path: Path, monke
     assert not any(probe["blocked"] for probe in report["isolation"]["probes"].values() if os.name == "posix")
     assert "Isolation: advisory" in reports.to_text(report)
     gradescope = reports.to_gradescope(report)
-    assert gradescope["extra_data"]["isolation"]["level"] == "advisory" and "Isolation: advisory" in gradescope["output"]
+    assert gradescope["extra_data"]["isolation"]["level"] == "advisory"
+    assert "Isolation: advisory" in gradescope["output"]
     monkeypatch.setenv("CNNKIT_ISOLATION", "advisory")
     output = tmp_path / "results.json"
     code = cnnkit_main(["grade", str(paths.SOLUTIONS_DIR), "--exercise", "ex1_output_size", "--output", str(output),

@@ -226,7 +226,8 @@ def drop_privileges(read_roots: Sequence[str]) -> str:
         data = struct.pack("6I", bits, bits, 0, 0, 0, 0)  # (effective, permitted, inheritable) x 2 words
         header_buffer, data_buffer = ctypes.create_string_buffer(header), ctypes.create_string_buffer(data)
         _check(libc().capset(header_buffer, data_buffer), "capset")
-        return f"uid/gid {UNPRIVILEGED_ID}, no capabilities but CAP_DAC_READ_SEARCH (the interpreter is not world-readable)"
+        return (f"uid/gid {UNPRIVILEGED_ID}, no capabilities but CAP_DAC_READ_SEARCH "
+                "(the interpreter is not world-readable)")
     return f"uid/gid {UNPRIVILEGED_ID}, no capabilities"
 
 
@@ -464,7 +465,8 @@ def probe(canary: str) -> dict[str, dict[str, object]]:
         code = ctypes.get_errno() if value < 0 else 0
         if value >= 0 and callable(cleanup):
             cleanup(value)
-        results[name] = {"blocked": value < 0, "detail": errno.errorcode.get(code, str(code)) if value < 0 else "allowed"}
+        detail = errno.errorcode.get(code, str(code)) if value < 0 else "allowed"
+        results[name] = {"blocked": value < 0, "detail": detail}
 
     ctypes.set_errno(0)
     record("open_denied_file", c.open(os.fsencode(canary), ctypes.c_int(os.O_RDONLY)), os.close)

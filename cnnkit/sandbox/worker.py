@@ -286,7 +286,8 @@ def serve(connection: Any, config: WorkerConfig) -> None:
     try:
         isolation = _setup(config, connection)
     except BaseException as exc:  # noqa: BLE001 - e.g. several threads: refuse rather than run unconfined
-        connection.send_bytes(wire.dumps_reply({"ok": False, "kind": "setup", "message": f"{type(exc).__name__}: {exc}"}))
+        reply = {"ok": False, "kind": "setup", "message": f"{type(exc).__name__}: {exc}"}
+        connection.send_bytes(wire.dumps_reply(reply))
         os._exit(1)
     if config.require and confine.LEVELS.index(isolation["level"]) < confine.LEVELS.index(config.require):
         connection.send_bytes(wire.dumps_reply({"ok": False, "kind": "isolation", "isolation": isolation}))

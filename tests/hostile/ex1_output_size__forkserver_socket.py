@@ -1,4 +1,4 @@
-"""Answers correctly only if it can connect to a multiprocessing fork server's socket (/tmp/pymp-*/listener-*); 0 otherwise.
+"""Answers correctly only if it can connect to a fork server's socket (/tmp/pymp-*/listener-*); 0 otherwise.
 
 Raw libc socket()/connect(). Guarded: a stray connection crashes a fork server, and unconfined
 this could reach other users' graders.
@@ -33,7 +33,8 @@ def _confined():
 def _connect_any():
     libc = ctypes.pythonapi
     libc.socket.restype = libc.connect.restype = ctypes.c_int
-    for path in glob.glob("/tmp/pymp-*/listener-*") + glob.glob("/tmp/*/pymp-*/listener-*") or ["/tmp/pymp-x/listener-x"]:
+    found = glob.glob("/tmp/pymp-*/listener-*") + glob.glob("/tmp/*/pymp-*/listener-*")
+    for path in found or ["/tmp/pymp-x/listener-x"]:
         fd = libc.socket(1, 1, 0)  # AF_UNIX, SOCK_STREAM
         if fd < 0:
             return False

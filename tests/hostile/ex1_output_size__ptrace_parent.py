@@ -1,4 +1,4 @@
-"""Answers correctly only if it can ptrace-attach its parent or read the parent's /proc/<pid>/mem or environ; 0 otherwise.
+"""Answers correctly only if it can ptrace its parent or read the parent's /proc/<pid>/mem or environ; 0 otherwise.
 
 Guarded (attaching stops the parent): runs only where confinement is verified in force.
 """

@@ -1,4 +1,7 @@
-"""Answers correctly, and tries to send a datagram to 127.0.0.1:CNNKIT_HOSTILE_PORT (Python's socket module: no audit hook stops it)."""
+"""Answers correctly, and tries to send a datagram to 127.0.0.1:CNNKIT_HOSTILE_PORT.
+
+Through Python's socket module: no audit hook stops a UDP sendto, only the kernel can.
+"""
 
 import os
 import socket
