@@ -2,8 +2,9 @@
 
 Students: ``full`` (the reference code in every code cell), ``stubs`` (the released notebooks
 untouched) and ``tamper`` (exercise 1 with a known mistake, a locked test cell rewritten to
-print "passed", another test cell deleted). The gradebook must say: full marks, zero, and
-exactly what the kit's own grader gives that mistaken code.
+print "passed", another test cell deleted) and ``patcher`` (exercise 1's stub plus a code cell that
+replaces ``cnnkit.notebook.check``). The gradebook must say: full marks, zero, exactly what the
+kit's own grader gives that mistaken code, and zero.
 """
 
 from __future__ import annotations
