@@ -178,6 +178,7 @@ def lesson_cell(module: str, docstring: str) -> nbformat.NotebookNode:
         f"Write your code in the cell starting with `{module_marker(module)}` (keep that first line: the checks "
         f"grade the code of that cell, as the module `{module}.py`). Run it, then run the checks below it.",
     ]
+    rules.append("**Rules every exercise shares:** " + " ".join(spec.SHARED_RULES))
     if exercise.forbidden:
         names = ", ".join(f"`*{pattern}*`" for pattern in exercise.forbidden)
         rules.append(

@@ -152,6 +152,14 @@ EXERCISES: tuple[Exercise, ...] = (
 
 TOTAL_POINTS: float = sum(ex.points for ex in EXERCISES)
 
+#: The rules every exercise shares, stated once: the stub header and each notebook's lesson show them.
+SHARED_RULES: tuple[str, ...] = (
+    "Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an input): "
+    "the checks compare every input before and after each call.",
+    "Return exactly the type and shape the contract names (a Python int where it says int, a tensor of "
+    "the input's dtype and device where it says tensor).",
+)
+
 BY_MODULE: dict[str, Exercise] = {ex.module: ex for ex in EXERCISES}
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import textwrap
 from pathlib import Path
 
 from cnnkit import paths, spec
@@ -43,6 +44,9 @@ def _header(module: str) -> list[str]:
         "# Fill in every `raise NotImplementedError(...)`. Check your work with",
         f"#     pytest graders -m {module}",
     ]
+    lines.append("# Rules every exercise shares:")
+    for rule in spec.SHARED_RULES:
+        lines += textwrap.wrap(rule, width=100, initial_indent="#   - ", subsequent_indent="#     ")
     if exercise.forbidden:
         names = ", ".join(f"*{pattern}*" for pattern in exercise.forbidden)
         lines += [

@@ -36,15 +36,16 @@ log-sum-exp, a convolution layer's loss as a function of its weights), float64 t
 absolute) of the true gradient; with ``eps`` of 1e-2 to 1e-5 it equals the central-difference
 formula to 1e-7 relative; ``f`` may return a 0-d tensor or a Python float; ``x`` is bit for bit
 unchanged. ``relative_error`` matches its formula to 1e-7 and returns a Python float.
-
-Rules every exercise shares: never modify an argument in place (no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call), and return exactly the type the contract names.
 """
 
 # Exercise 10: A numerical gradient checker.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex10_gradcheck
+# Rules every exercise shares:
+#   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
+#     input): the checks compare every input before and after each call.
+#   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
+#     of the input's dtype and device where it says tensor).
 # Forbidden here (detected while your code runs; using one scores 0 on this exercise):
 #     torch functions and modules whose name contains *backward*:
 #     the exercise is to estimate gradients from function values alone; torch.autograd (backward(), torch.autograd.grad, torch.func) is forbidden too.

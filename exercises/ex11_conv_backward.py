@@ -36,15 +36,16 @@ What is checked: a tuple of three tensors equal to autograd's gradients of ``F.c
 to 1e-6 relative, 1e-8 absolute; float32 to 1e-4, dtype kept), on inputs up to 12x12 with int
 and pair stride and padding, non-square kernels, batch 1, strides larger than the kernel
 (pixels no window reads), kernels as large as the input, any contiguity (channels-last too).
-
-Rules every exercise shares: never modify an argument in place (no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call), and return exactly the type the contract names.
 """
 
 # Exercise 11: The convolution's backward pass.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex11_conv_backward
+# Rules every exercise shares:
+#   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
+#     input): the checks compare every input before and after each call.
+#   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
+#     of the input's dtype and device where it says tensor).
 # Forbidden here (detected while your code runs; using one scores 0 on this exercise):
 #     torch functions and modules whose name contains *conv*, *backward*:
 #     the exercise is to write the gradients yourself; torch.autograd (backward(), torch.autograd.grad, torch.func) and torch's convolutions (conv_transpose2d, torch.nn.grad) are forbidden; F.pad, unfold, F.fold, einsum, matmul, loops and your own conv2d are allowed.

@@ -34,15 +34,16 @@ What is checked: equality with autograd's gradients of ``F.max_pool2d`` / ``F.av
 (float64 to 1e-6 relative, float32 to 1e-4, dtype kept), on random inputs and on inputs full of
 ties (integers), up to 12x12, overlapping and gapped windows, ``stride=None``, int and pair
 arguments, padding, all-negative inputs, any contiguity.
-
-Rules every exercise shares: never modify an argument in place (no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call), and return exactly the type the contract names.
 """
 
 # Exercise 12: The pooling layers' backward passes.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex12_pool_backward
+# Rules every exercise shares:
+#   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
+#     input): the checks compare every input before and after each call.
+#   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
+#     of the input's dtype and device where it says tensor).
 # Forbidden here (detected while your code runs; using one scores 0 on this exercise):
 #     torch functions and modules whose name contains *pool*, *backward*:
 #     the exercise is to route the gradients yourself; torch.autograd (backward(), torch.autograd.grad, torch.func) and torch's pooling are forbidden; F.pad, unfold, F.fold, argmax, scatter_add and loops are allowed.

@@ -21,15 +21,16 @@ forbidden here (``torch.logsumexp`` is allowed).
 What is checked: equality with autograd's gradient of ``F.cross_entropy`` (float64 to 1e-6
 relative, 1e-8 absolute; float32 to 1e-4, dtype kept) for 1 to 64 rows, 1 to 20 classes,
 logits of scale 1 to 1e30, int64 or int32 targets.
-
-Rules every exercise shares: never modify an argument in place (no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call), and return exactly the type the contract names.
 """
 
 # Exercise 13: The gradient of softmax cross-entropy.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex13_softmax_ce_backward
+# Rules every exercise shares:
+#   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
+#     input): the checks compare every input before and after each call.
+#   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
+#     of the input's dtype and device where it says tensor).
 # Forbidden here (detected while your code runs; using one scores 0 on this exercise):
 #     torch functions and modules whose name contains *softmax*, *cross_entropy*, *nll_loss*, *backward*:
 #     the exercise is to write the gradient yourself from exp, max and sums; torch.autograd (backward(), torch.autograd.grad, torch.func) and torch's softmax are forbidden.

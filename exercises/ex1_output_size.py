@@ -18,15 +18,16 @@ Worked examples on a 32x32 image:
     kernel 5, stride 1, padding 2  ->  32
     kernel 2, stride 2, padding 0  ->  16      (a 2x2 pooling halves the size)
     kernel 3, stride 2, padding 0  ->  15      (the floor at work)
-
-Rules every exercise shares: never modify an argument in place (for tensors: no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)``; the checks compare the inputs before and after each call),
-and return exactly the type the contract names (here a Python ``int``).
 """
 
 # Exercise 1: Convolution output size.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex1_output_size
+# Rules every exercise shares:
+#   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
+#     input): the checks compare every input before and after each call.
+#   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
+#     of the input's dtype and device where it says tensor).
 # (Generated from solutions/ex1_output_size.py by `cnnkit stubs`.)
 
 from __future__ import annotations

@@ -29,15 +29,16 @@ inputs, and gradients for ``x``, ``weight`` and ``bias`` through autograd: build
 from torch tensor operations (no ``.numpy()``, no ``.item()`` in the computation). Any
 correct method is fine, from loops to one big tensor contraction, as long as a call on a
 batch of a few 12x12 images finishes within the time limit.
-
-Rules every exercise shares: never modify an argument in place (no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call), and return exactly the type the contract names.
 """
 
 # Exercise 2: 2-D convolution (cross-correlation).
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex2_conv2d
+# Rules every exercise shares:
+#   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
+#     input): the checks compare every input before and after each call.
+#   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
+#     of the input's dtype and device where it says tensor).
 # Forbidden here (detected while your code runs; using one scores 0 on this exercise):
 #     torch functions and modules whose name contains *conv*, *convolution*:
 #     the exercise is to write the convolution yourself; F.unfold, Tensor.unfold, einsum, matmul and loops are allowed.

@@ -31,15 +31,16 @@ gradient goes to the position of each window's maximum. When several positions o
 for the maximum, the gradient may go to any one of them or be split among them (PyTorch picks
 one, ``amax`` splits it evenly): what is checked is that a window's gradient reaches only
 positions holding its maximum and adds up to the gradient of that window's output.
-
-Rules every exercise shares: never modify an argument in place (no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call), and return exactly the type the contract names.
 """
 
 # Exercise 3: Max and average pooling.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex3_pooling
+# Rules every exercise shares:
+#   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
+#     input): the checks compare every input before and after each call.
+#   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
+#     of the input's dtype and device where it says tensor).
 # Forbidden here (detected while your code runs; using one scores 0 on this exercise):
 #     torch functions and modules whose name contains *pool*:
 #     the exercise is to write pooling yourself; F.pad, unfold, amax and mean are allowed.

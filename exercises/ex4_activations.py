@@ -28,15 +28,16 @@ What is checked, for each function:
       (sigmoid'(0) = 0.25, tanh'(0) = 1). Note that torch's gradient of ``abs`` at 0, and of
       ``clamp`` at its bound, is 0: a formula that routes x through them loses the slope at 0.
       relu has no derivative at 0: any value in [0, 1] is accepted there.
-
-Rules every exercise shares: never modify an argument in place (no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call), and return exactly the type the contract names.
 """
 
 # Exercise 4: Activation functions.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex4_activations
+# Rules every exercise shares:
+#   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
+#     input): the checks compare every input before and after each call.
+#   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
+#     of the input's dtype and device where it says tensor).
 # Forbidden here (detected while your code runs; using one scores 0 on this exercise):
 #     torch functions and modules whose name contains *relu*, *sigmoid*, *tanh*, *expit*, *hardtanh*, *threshold*:
 #     the exercise is to write the activations from exp, where, clamp and arithmetic.

@@ -25,15 +25,16 @@ by which elements a particular random stream would drop: every element is 0 or x
 standard deviations), rows get their own masks, the gradient is mask / (1 - p), and two calls
 with generators seeded alike give the same output. Draw the mask from ``generator`` however you
 like (``torch.rand``, ``torch.bernoulli``, ``Tensor.uniform_``, any comparison with p).
-
-Rules every exercise shares: never modify an argument in place (no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call): return a new tensor (or ``x`` itself when nothing changes).
 """
 
 # Exercise 5: Inverted dropout.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex5_dropout
+# Rules every exercise shares:
+#   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
+#     input): the checks compare every input before and after each call.
+#   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
+#     of the input's dtype and device where it says tensor).
 # Forbidden here (detected while your code runs; using one scores 0 on this exercise):
 #     torch functions and modules whose name contains *dropout*:
 #     the exercise is to build the dropout mask yourself (torch.rand or torch.bernoulli are fine).

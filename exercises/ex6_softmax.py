@@ -31,15 +31,16 @@ What is checked: PyTorch's values (float64 to 1e-7 relative, float32 to 1e-4) fo
 compared within the rounding of the logits themselves (a float32 logit of 1e4 is only known to
 ~1e-3), so every stable formula passes. The loss is a 0-d tensor whose gradient with respect
 to ``logits`` is PyTorch's.
-
-Rules every exercise shares: never modify an argument in place (no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call), and return exactly the type the contract names.
 """
 
 # Exercise 6: Softmax and cross-entropy.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex6_softmax
+# Rules every exercise shares:
+#   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
+#     input): the checks compare every input before and after each call.
+#   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
+#     of the input's dtype and device where it says tensor).
 # Forbidden here (detected while your code runs; using one scores 0 on this exercise):
 #     torch functions and modules whose name contains *softmax*, *cross_entropy*, *nll_loss*, *softmin*:
 #     the exercise is to write a stable softmax and cross-entropy yourself; amax, exp, log, gather, F.one_hot and torch.logsumexp are allowed.

@@ -70,6 +70,11 @@ no dropout:
 # Exercise 7: A plain net and two CNNs.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex7_models
+# Rules every exercise shares:
+#   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
+#     input): the checks compare every input before and after each call.
+#   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
+#     of the input's dtype and device where it says tensor).
 # (Generated from solutions/ex7_models.py by `cnnkit stubs`.)
 
 from __future__ import annotations

@@ -18,15 +18,16 @@ What is checked: the losses and final weights of a plain PyTorch loop run on the
 problem (relative 1e-4), the modes and ``torch.no_grad`` seen by every forward pass, that the
 given criterion, device and any iterable of batches are used, and the accuracy within 1e-4
 percent (counting in float32 tensors and calling ``.item()`` is fine).
-
-Rules every exercise shares: never modify an argument in place (no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call), and return exactly the type the contract names.
 """
 
 # Exercise 8: The training loop.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex8_training
+# Rules every exercise shares:
+#   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
+#     input): the checks compare every input before and after each call.
+#   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
+#     of the input's dtype and device where it says tensor).
 # (Generated from solutions/ex8_training.py by `cnnkit stubs`.)
 
 from __future__ import annotations

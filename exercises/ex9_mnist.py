@@ -50,6 +50,11 @@ evaluation. The result, one entry per model name, in the order given::
 # Exercise 9: The MNIST comparison.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex9_mnist
+# Rules every exercise shares:
+#   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
+#     input): the checks compare every input before and after each call.
+#   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
+#     of the input's dtype and device where it says tensor).
 # (Generated from solutions/ex9_mnist.py by `cnnkit stubs`.)
 
 from __future__ import annotations

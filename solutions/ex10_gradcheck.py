@@ -36,10 +36,6 @@ log-sum-exp, a convolution layer's loss as a function of its weights), float64 t
 absolute) of the true gradient; with ``eps`` of 1e-2 to 1e-5 it equals the central-difference
 formula to 1e-7 relative; ``f`` may return a 0-d tensor or a Python float; ``x`` is bit for bit
 unchanged. ``relative_error`` matches its formula to 1e-7 and returns a Python float.
-
-Rules every exercise shares: never modify an argument in place (no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call), and return exactly the type the contract names.
 """
 
 from __future__ import annotations

@@ -36,10 +36,6 @@ What is checked: a tuple of three tensors equal to autograd's gradients of ``F.c
 to 1e-6 relative, 1e-8 absolute; float32 to 1e-4, dtype kept), on inputs up to 12x12 with int
 and pair stride and padding, non-square kernels, batch 1, strides larger than the kernel
 (pixels no window reads), kernels as large as the input, any contiguity (channels-last too).
-
-Rules every exercise shares: never modify an argument in place (no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call), and return exactly the type the contract names.
 """
 
 from __future__ import annotations

@@ -34,10 +34,6 @@ What is checked: equality with autograd's gradients of ``F.max_pool2d`` / ``F.av
 (float64 to 1e-6 relative, float32 to 1e-4, dtype kept), on random inputs and on inputs full of
 ties (integers), up to 12x12, overlapping and gapped windows, ``stride=None``, int and pair
 arguments, padding, all-negative inputs, any contiguity.
-
-Rules every exercise shares: never modify an argument in place (no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call), and return exactly the type the contract names.
 """
 
 from __future__ import annotations

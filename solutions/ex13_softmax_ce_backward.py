@@ -21,10 +21,6 @@ forbidden here (``torch.logsumexp`` is allowed).
 What is checked: equality with autograd's gradient of ``F.cross_entropy`` (float64 to 1e-6
 relative, 1e-8 absolute; float32 to 1e-4, dtype kept) for 1 to 64 rows, 1 to 20 classes,
 logits of scale 1 to 1e30, int64 or int32 targets.
-
-Rules every exercise shares: never modify an argument in place (no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call), and return exactly the type the contract names.
 """
 
 from __future__ import annotations

@@ -18,10 +18,6 @@ Worked examples on a 32x32 image:
     kernel 5, stride 1, padding 2  ->  32
     kernel 2, stride 2, padding 0  ->  16      (a 2x2 pooling halves the size)
     kernel 3, stride 2, padding 0  ->  15      (the floor at work)
-
-Rules every exercise shares: never modify an argument in place (for tensors: no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)``; the checks compare the inputs before and after each call),
-and return exactly the type the contract names (here a Python ``int``).
 """
 
 from __future__ import annotations

@@ -29,10 +29,6 @@ inputs, and gradients for ``x``, ``weight`` and ``bias`` through autograd: build
 from torch tensor operations (no ``.numpy()``, no ``.item()`` in the computation). Any
 correct method is fine, from loops to one big tensor contraction, as long as a call on a
 batch of a few 12x12 images finishes within the time limit.
-
-Rules every exercise shares: never modify an argument in place (no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call), and return exactly the type the contract names.
 """
 
 from __future__ import annotations

@@ -31,10 +31,6 @@ gradient goes to the position of each window's maximum. When several positions o
 for the maximum, the gradient may go to any one of them or be split among them (PyTorch picks
 one, ``amax`` splits it evenly): what is checked is that a window's gradient reaches only
 positions holding its maximum and adds up to the gradient of that window's output.
-
-Rules every exercise shares: never modify an argument in place (no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call), and return exactly the type the contract names.
 """
 
 from __future__ import annotations

@@ -28,10 +28,6 @@ What is checked, for each function:
       (sigmoid'(0) = 0.25, tanh'(0) = 1). Note that torch's gradient of ``abs`` at 0, and of
       ``clamp`` at its bound, is 0: a formula that routes x through them loses the slope at 0.
       relu has no derivative at 0: any value in [0, 1] is accepted there.
-
-Rules every exercise shares: never modify an argument in place (no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call), and return exactly the type the contract names.
 """
 
 from __future__ import annotations

@@ -25,10 +25,6 @@ by which elements a particular random stream would drop: every element is 0 or x
 standard deviations), rows get their own masks, the gradient is mask / (1 - p), and two calls
 with generators seeded alike give the same output. Draw the mask from ``generator`` however you
 like (``torch.rand``, ``torch.bernoulli``, ``Tensor.uniform_``, any comparison with p).
-
-Rules every exercise shares: never modify an argument in place (no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call): return a new tensor (or ``x`` itself when nothing changes).
 """
 
 from __future__ import annotations

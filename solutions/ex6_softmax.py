@@ -31,10 +31,6 @@ What is checked: PyTorch's values (float64 to 1e-7 relative, float32 to 1e-4) fo
 compared within the rounding of the logits themselves (a float32 logit of 1e4 is only known to
 ~1e-3), so every stable formula passes. The loss is a 0-d tensor whose gradient with respect
 to ``logits`` is PyTorch's.
-
-Rules every exercise shares: never modify an argument in place (no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call), and return exactly the type the contract names.
 """
 
 from __future__ import annotations

@@ -18,10 +18,6 @@ What is checked: the losses and final weights of a plain PyTorch loop run on the
 problem (relative 1e-4), the modes and ``torch.no_grad`` seen by every forward pass, that the
 given criterion, device and any iterable of batches are used, and the accuracy within 1e-4
 percent (counting in float32 tensors and calling ``.item()`` is fine).
-
-Rules every exercise shares: never modify an argument in place (no ``x += ...``,
-``x[...] = ...``, ``x.mul_(...)`` on an input; the checks compare the inputs before and after
-each call), and return exactly the type the contract names.
 """
 
 from __future__ import annotations

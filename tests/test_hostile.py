@@ -205,7 +205,9 @@ def test_overall_time_limit_reports_unfinished_tests_as_timeout(tmp_path: Path):
     """A submission that runs past the whole-run limit is cut off; every test is still in the report."""
     fixture = HOSTILE_DIR / "ex1_output_size__infinite_loop.py"
     submission = build_submission(tmp_path / "submission", {"ex1_output_size": fixture.read_text()})
-    report = run_graders(submission, exercises=["ex1_output_size"], timeout=8)
+    # Per-call limits stretched to 200 s, so that only the overall limit can stop the loop; 30 s
+    # leaves pytest time to start and collect on a loaded machine.
+    report = run_graders(submission, exercises=["ex1_output_size"], extra_args=["--timeout-scale", "20"], timeout=30)
     tests = _tests(report, "ex1_output_size")
     assert [t["name"] for t in tests] == grader_test_names("ex1_output_size")
     assert any("overall limit" in t["feedback"] for t in tests if t["status"] == "timeout")
