@@ -75,20 +75,19 @@ class _Collector:
         self.out = out
 
     def pytest_collection_finish(self, session: Any) -> None:
-        from cnnkit.pytest_plugin import exercise_of, visibility_of
-
+        grading = session.config.pluginmanager.get_plugin("cnnkit-grading")  # the plugin knows the layout
         rows = []
         for item in session.items:
-            module = exercise_of(Path(str(item.path)))
+            place = grading.grader_of(item.path)
             marker = item.get_closest_marker("points")
-            if module is None or marker is None:
+            if place is None or marker is None:
                 continue
             function = getattr(item, "function", None)
             rows.append(
                 {
-                    "module": module,
+                    "module": place.module,
                     "name": getattr(item, "originalname", item.name),
-                    "visibility": visibility_of(Path(str(item.path))),
+                    "visibility": place.visibility,
                     "points": float(marker.args[0]),
                     "doc": (function.__doc__ or "").strip() if function else "",
                 }

@@ -20,6 +20,7 @@ import importlib.util
 import json
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from hypothesis import HealthCheck, Phase, settings
 from cnnkit import paths, spec
 from cnnkit.feedback import describe_failure, status_of
 from cnnkit.sandbox import Sandbox, SandboxConfig
-from cnnkit.sandbox.client import isolation_summary
+from cnnkit.sandbox.client import TimeoutMemory, isolation_summary
 from cnnkit.submission import Submission
 
 settings.register_profile(
@@ -76,8 +77,29 @@ def test_key(item: pytest.Item) -> tuple[str, str]:
     return str(item.path), getattr(item, "originalname", None) or item.name.split("[", 1)[0]
 
 
-def visibility_of(path: Path) -> str:
-    return "hidden" if "hidden" in path.parts else "public"
+@dataclass(frozen=True)
+class GraderFile:
+    """What a grader file's place says: the exercise module it names and who has it."""
+
+    module: str  # from the name: test_<module>.py
+    visibility: str  # "public" (graders/) or "hidden" (graders/hidden/)
+
+
+def grader_file(path: Path, graders_dirs: Iterable[Path]) -> GraderFile | None:
+    """``<graders>/test_<m>.py`` -> (m, public), ``<graders>/hidden/test_<m>.py`` -> (m, hidden), else None.
+
+    Only the layout below a graders folder counts, never the folders above it: a checkout
+    under a folder named ``hidden`` still has public tests.
+    """
+    path = Path(path).resolve()
+    if not (path.name.startswith("test_") and path.suffix == ".py"):
+        return None
+    for folder in graders_dirs:
+        if path.parent == folder:
+            return GraderFile(path.stem[len("test_"):], "public")
+        if path.parent == folder / "hidden":
+            return GraderFile(path.stem[len("test_"):], "hidden")
+    return None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -110,6 +132,7 @@ class GradingSession:
         self.results: dict[str, TestResult] = {}
         self.cases: dict[tuple[str, str], int] = {}  # (file, test function) -> parametrized cases collected
         self.sandboxes: dict[str, Sandbox] = {}
+        self.timeouts = TimeoutMemory()  # one per submission: a hang costs its limit once, not once per test
         submission = config.getoption("submission") or os.environ.get("CNNKIT_SUBMISSION")
         self.submission_dir = Path(submission).resolve() if submission else paths.EXERCISES_DIR
         # Full pytest tracebacks (the graders' and the kit's source) only when an instructor asks:
@@ -124,24 +147,37 @@ class GradingSession:
             terminal.reportchars = ""
 
     # -- collection ---------------------------------------------------------------------------
+    def graders_dirs(self) -> list[Path]:
+        """The graders folders: those whose ``conftest.py`` loads this plugin (a checkout's, a release's)."""
+        return [
+            Path(plugin.__file__).resolve().parent
+            for plugin in self.config.pluginmanager.get_plugins()
+            if getattr(plugin, "sub", None) is sub and Path(getattr(plugin, "__file__", "") or "").name == "conftest.py"
+        ]
+
+    def grader_of(self, path: Path) -> GraderFile | None:
+        """The grader file at ``path`` (exercise and visibility) when it is one of a known exercise."""
+        place = grader_file(Path(str(path)), self.graders_dirs())
+        return place if place is not None and place.module in spec.BY_MODULE else None
+
     def pytest_itemcollected(self, item: pytest.Item) -> None:
         """Mark each grader test with its exercise and visibility before ``-m`` selection runs."""
-        module = exercise_of(Path(str(item.path)))
-        if module is not None:
+        place = self.grader_of(item.path)
+        if place is not None:
             key = test_key(item)
             self.cases[key] = self.cases.get(key, 0) + 1
-            item.add_marker(module)
-            item.add_marker(visibility_of(Path(str(item.path))))
+            item.add_marker(place.module)
+            item.add_marker(place.visibility)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         kept, dropped = [], []
         for item in items:
-            module = exercise_of(Path(str(item.path)))
-            if module is None:
+            place = self.grader_of(item.path)
+            if place is None:
                 kept.append(item)
                 continue
-            visibility = visibility_of(Path(str(item.path)))
+            module, visibility = place.module, place.visibility
             marker = item.get_closest_marker("points")
             if marker is None or not marker.args:
                 raise pytest.UsageError(f"grader test {item.nodeid} has no @pytest.mark.points(n)")
@@ -170,6 +206,7 @@ class GradingSession:
                 submission_dir=self.submission_dir,
                 denied_roots=[path for path in denied if path != self.submission_dir],
                 timeout_scale=self.config.getoption("timeout_scale"),
+                timeouts=self.timeouts,
             )
             self.sandboxes[module] = Sandbox(module, config)
         return self.sandboxes[module]
@@ -183,7 +220,7 @@ class GradingSession:
     def pytest_runtest_call(self, item: pytest.Item):
         result = self.results.get(item.nodeid)
         if result is not None and result.exercise in self.sandboxes:
-            self.sandboxes[result.exercise].begin_test()
+            self.sandboxes[result.exercise].begin_test(result.name)
         yield
 
     def pytest_runtest_logfinish(self, nodeid: str) -> None:
@@ -220,16 +257,21 @@ class GradingSession:
                 if not self.tracebacks:
                     # What a student reads: the feedback block `cnnkit grade` prints, not the kit's source.
                     hidden = " (hidden)" if result.visibility == "hidden" else ""
-                    report.longrepr = (f"[{result.status}] {result.name}{hidden}  0 / {result.max_score:g} points\n"
+                    report.longrepr = (f"[{result.status}] {result.name}{hidden}  "
+                                       f"{result.score:g} / {result.max_score:g} points\n"
                                        + result.feedback)
 
     # -- reporting ------------------------------------------------------------------------------
     def apply_exercise_rules(self) -> None:
-        """A forbidden call anywhere in an exercise zeroes the whole exercise."""
+        """A forbidden call anywhere in an exercise zeroes the whole exercise.
+
+        Its tests that passed say ``forbidden`` (a "passed" worth 0 points would contradict the
+        score); tests that failed on their own keep the status and feedback of their failure.
+        """
         forbidden = {r.exercise for r in self.results.values() if r.status == "forbidden"}
         for result in self.results.values():
-            if result.exercise in forbidden and result.score:
-                result.score = 0.0
+            if result.exercise in forbidden and result.status == "passed":
+                result.status, result.score = "forbidden", 0.0
                 result.feedback = (result.feedback + "\n" if result.feedback else "") + (
                     "scored 0: this exercise called a forbidden API in another test "
                     f"({spec.exercise(result.exercise).forbidden_why})"

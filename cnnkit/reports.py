@@ -102,7 +102,7 @@ def to_text(report: Mapping[str, Any]) -> str:
             if test["status"] == "passed":
                 continue
             hidden = " (hidden)" if test["visibility"] == "hidden" else ""
-            lines.append(f"    [{test['status']}] {test['name']}{hidden}  0 / {test['max_score']:g}")
+            lines.append(f"    [{test['status']}] {test['name']}{hidden}  {test['score']:g} / {test['max_score']:g}")
             lines += ["        " + line for line in test["feedback"].splitlines()]
     lines += ["", f"{'TOTAL':<59}  {'':>9} {report['score']:>5g} / {report['max_score']:<5g} points", ""]
     return "\n".join(lines)

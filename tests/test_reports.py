@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from cnnkit import reports
+from cnnkit import paths, reports
 
 SCHEMA_PATH = Path("/work/shared/docs/gradescope-results.schema.json")
 
@@ -109,3 +112,69 @@ def test_method_hints_follow_a_matching_failure_only():
     assert "hint:" not in describe_failure(values, "ex2_conv2d")
     hinted = AssertionError("conv2d: your shape (2,) / expected shape (3,)\n  hint: padding was ignored")
     assert describe_failure(hinted, "ex2_conv2d").count("hint:") == 1
+
+
+def test_text_counts_a_zeroed_exercises_tests_as_forbidden():
+    """A forbidden call zeroes the exercise: no test of it counts as passed, each line prints its own score."""
+    report = make_report()
+    report["exercises"][1]["tests"][0].update(status="forbidden", score=0.0, feedback="scored 0: forbidden")
+    report["exercises"][1]["tests"][1].update(status="forbidden", feedback="conv2d called torch.conv2d")
+    text = reports.render(report, "text")
+    assert "0/2" in text and "[forbidden] test_c  0 / 4" in text and "[forbidden] test_d[1] (hidden)  0 / 5" in text
+
+
+# -- the plugin, run on a tiny graders folder ------------------------------------------------------
+GRADER_CONFTEST = "from cnnkit.pytest_plugin import pytest_addoption, pytest_configure, ref, sub  # noqa: F401\n"
+PUBLIC_GRADER = '''
+import pytest
+from cnnkit.sandbox.errors import ForbiddenCall
+
+
+@pytest.mark.points(2)
+def test_passes():
+    pass
+
+
+@pytest.mark.points(3)
+def test_calls_a_forbidden_api():
+    raise ForbiddenCall("conv_output_size called torch.conv2d", ["conv2d"])
+'''
+HIDDEN_GRADER = '''
+import pytest
+
+
+@pytest.mark.points(1)
+def test_hidden_passes():
+    pass
+'''
+
+
+def run_tiny_graders(graders: Path, report: Path) -> dict:
+    """Run the plugin on ``graders`` (a conftest, graders for ex1_output_size that touch no student code)."""
+    (graders / "hidden").mkdir(parents=True)
+    for package in (graders, graders / "hidden"):  # two files named test_ex1_output_size.py: packages
+        (package / "__init__.py").write_text("")
+    (graders / "conftest.py").write_text(GRADER_CONFTEST)
+    (graders / "test_ex1_output_size.py").write_text(PUBLIC_GRADER)
+    (graders / "hidden" / "test_ex1_output_size.py").write_text(HIDDEN_GRADER)
+    command = [sys.executable, "-m", "pytest", str(graders), "-q", "-p", "no:cacheprovider",
+               "--rootdir", str(graders.parent), "--cnnkit-report", str(report)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, cwd=graders.parent,
+                          env={**os.environ, "PYTHONPATH": str(paths.ROOT)})
+    assert report.exists(), done.stdout[-3000:] + done.stderr[-3000:]
+    return json.loads(report.read_text())
+
+
+def test_a_zeroed_exercises_passing_tests_say_forbidden_and_visibility_ignores_folders_above(tmp_path: Path):
+    """The kit checked out under a folder named ``hidden``: its public graders stay public."""
+    checkout = tmp_path / "hidden" / "kit"
+    report = run_tiny_graders(checkout / "graders", tmp_path / "report.json")
+    tests = {test["name"]: test for test in report["exercises"][0]["tests"]}
+    assert {name: (t["visibility"], t["status"], t["score"]) for name, t in tests.items()} == {
+        "test_passes": ("public", "forbidden", 0.0),
+        "test_calls_a_forbidden_api": ("public", "forbidden", 0.0),
+        "test_hidden_passes": ("hidden", "forbidden", 0.0),
+    }
+    assert "forbidden API in another test" in tests["test_passes"]["feedback"]
+    assert report["score"] == 0 and report["max_score"] == 6
+    assert "  0/3 " in reports.render(report, "text")
