@@ -48,6 +48,7 @@ from torch import nn
 from cnnkit import paths
 from cnnkit.fast_layers import speed_up
 from cnnkit.data import ENV_VAR, Batches, DataError, load_sample, load_split, normalize, split_validation
+from cnnkit.errors import CommandError
 
 #: --models short names -> class names in ex7_models, in the article's order.
 MODEL_KEYS: dict[str, str] = {"plain": "PlainNN", "cnn": "MNIST_CNN", "small": "SmallCNN"}
@@ -97,7 +98,7 @@ def code_folder(args: argparse.Namespace) -> Path:
 def load_comparison(folder: Path) -> ModuleType:
     """Import ``folder/ex9_mnist.py`` with ``folder`` first on ``sys.path`` (so its ex7/ex8 are used)."""
     if not (folder / "ex9_mnist.py").is_file():
-        raise FileNotFoundError(f"no ex9_mnist.py in {folder}")
+        raise CommandError(f"no ex9_mnist.py in {folder}: point --submission at the folder with your exercise files")
     for name in CODE_MODULES:
         sys.modules.pop(name, None)
     sys.path.insert(0, str(folder))
@@ -117,9 +118,9 @@ def pick_device(choice: str) -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     if choice == "cuda" and not torch.cuda.is_available():
-        raise SystemExit("--device cuda: no CUDA GPU is available here")
+        raise CommandError("--device cuda: no CUDA GPU is available here")
     if choice == "mps" and not torch.backends.mps.is_available():
-        raise SystemExit("--device mps: Apple's MPS is not available here")
+        raise CommandError("--device mps: Apple's MPS is not available here")
     return torch.device(choice)
 
 
@@ -350,7 +351,7 @@ def parse_models(text: str) -> list[str]:
     names = []
     for key in (part.strip().lower() for part in text.split(",") if part.strip()):
         if key not in MODEL_KEYS:
-            raise SystemExit(f"--models: unknown model {key!r}; choose from {', '.join(MODEL_KEYS)}")
+            raise CommandError(f"--models: unknown model {key!r}; choose from {', '.join(MODEL_KEYS)}")
         names.append(MODEL_KEYS[key])
     return names
 
@@ -698,13 +699,12 @@ def _save(figure: Any, path: Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     if args.epochs < 1:
-        raise SystemExit("--epochs must be at least 1")
+        raise CommandError("--epochs must be at least 1")
     folder = code_folder(args)
     try:
         data = load_data(args)
     except DataError as exc:
-        print(f"cnnkit compare: {exc}", file=sys.stderr)
-        return 1
+        raise CommandError(str(exc)) from None
     module = load_comparison(folder)
     print(f"comparing {args.models} on {data.source} with the code in {folder}", file=sys.stderr)
     started = time.perf_counter()
@@ -713,10 +713,9 @@ def run(args: argparse.Namespace) -> int:
     except RuntimeError as exc:
         if "view size is not compatible" not in str(exc):
             raise
-        print(f"cnnkit compare: {exc}\n  your forward flattens with .view(...), which needs a contiguous tensor, and "
-              "cnnkit compare trains with channels-last tensors: flatten with torch.flatten(x, 1) (or x.reshape), "
-              "or run with --no-channels-last", file=sys.stderr)
-        return 1
+        raise CommandError(f"{exc}: your forward flattens with .view(...), which needs a contiguous tensor, and "
+                           "cnnkit compare trains with channels-last tensors: flatten with torch.flatten(x, 1) (or "
+                           "x.reshape), or run with --no-channels-last") from None
     report["settings"]["total_seconds"] = time.perf_counter() - started
     table = format_table(report)
     print(table)

@@ -159,6 +159,15 @@ class GradingSession:
         place = grader_file(Path(str(path)), self.graders_dirs())
         return place if place is not None and place.module in spec.BY_MODULE else None
 
+    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> None:
+        """The spec is the curriculum: a grader file for an undeclared module would run and never be scored."""
+        place = grader_file(file_path, self.graders_dirs())
+        if place is not None and place.module not in spec.BY_MODULE:
+            raise parent.CollectError(
+                f"{file_path} grades exercise module {place.module!r}, which cnnkit/spec.py does not declare "
+                f"(known modules: {', '.join(spec.BY_MODULE)}); add its entry to spec.EXERCISES or rename the file"
+            )
+
     def pytest_itemcollected(self, item: pytest.Item) -> None:
         """Mark each grader test with its exercise and visibility before ``-m`` selection runs."""
         place = self.grader_of(item.path)

@@ -10,6 +10,7 @@ import torch
 
 from cnnkit import compare, paths
 from cnnkit.cli import main
+from cnnkit.errors import USAGE, CommandError
 
 
 def test_end_to_end_on_the_sample(tmp_path, capsys):
@@ -101,7 +102,7 @@ def test_view_on_channels_last_gets_a_hint(tmp_path, capsys):
                      "MNIST_CNN.forward = _forward\n")
     args = ["compare", "--sample", "--epochs", "1", "--models", "cnn", "--submission", str(folder), "--device", "cpu",
             "--no-progress", "--out", str(tmp_path / "out")]
-    assert main(args) == 1
+    assert main(args) == USAGE
     assert "--no-channels-last" in capsys.readouterr().err
 
 
@@ -132,14 +133,15 @@ def test_truth_notes_come_from_the_counts():
 
 
 def test_unknown_model_is_refused():
-    with pytest.raises(SystemExit, match="unknown model 'big'"):
+    with pytest.raises(CommandError, match="unknown model 'big'"):
         compare.parse_models("plain,big")
 
 
 def test_missing_data_offline_gives_the_message(tmp_path, capsys):
     code = main(["compare", "--data", str(tmp_path), "--no-download", "--epochs", "1"])
-    assert code == 1
-    assert str(tmp_path / "MNIST" / "raw") in capsys.readouterr().err
+    assert code == USAGE
+    err = capsys.readouterr().err
+    assert str(tmp_path / "MNIST" / "raw") in err and err.startswith("cnnkit compare: ") and "Traceback" not in err
 
 
 def test_autocast_context_does_not_freeze_the_weights():
