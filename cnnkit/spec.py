@@ -1,7 +1,9 @@
 """The curriculum, declared once: every exercise, its title and the torch APIs it may not call.
 
-Everything else (stub headers, the runtime forbidden-call detector, the static source scan,
-reports, notebooks) reads this module; nothing repeats these facts.
+Everything else (stub headers, the runtime forbidden-call detector, reports, notebooks) reads
+this module; nothing repeats these facts. The graders follow it: collecting a grader file
+``graders/test_<module>.py`` or ``graders/hidden/test_<module>.py`` for a module not declared here
+is an error (the pytest plugin), and the kit's tests check that each exercise's points add up.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ class Exercise:
     title: str
     functions: tuple[str, ...]  # the public names the student writes
     # Substrings of torch function names the student may not call while their code runs
-    # (matched against ``func.__name__`` seen by a TorchFunctionMode, and against
-    # attribute names reached from ``torch`` in the source).
+    # (matched at run time against ``func.__name__`` seen by a TorchFunctionMode; there is no
+    # static scan of the source).
     forbidden: tuple[str, ...] = ()
     forbidden_why: str = ""
     # Whole torch function names forbidden where a substring would catch too much

@@ -149,18 +149,26 @@ def test_hidden_passes():
 '''
 
 
-def run_tiny_graders(graders: Path, report: Path) -> dict:
-    """Run the plugin on ``graders`` (a conftest, graders for ex1_output_size that touch no student code)."""
+def write_tiny_graders(graders: Path) -> Path:
+    """A graders folder: the plugin's conftest, graders for ex1_output_size that touch no student code."""
     (graders / "hidden").mkdir(parents=True)
     for package in (graders, graders / "hidden"):  # two files named test_ex1_output_size.py: packages
         (package / "__init__.py").write_text("")
     (graders / "conftest.py").write_text(GRADER_CONFTEST)
     (graders / "test_ex1_output_size.py").write_text(PUBLIC_GRADER)
     (graders / "hidden" / "test_ex1_output_size.py").write_text(HIDDEN_GRADER)
+    return graders
+
+
+def run_pytest(graders: Path, *args: str) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "pytest", str(graders), "-q", "-p", "no:cacheprovider",
-               "--rootdir", str(graders.parent), "--cnnkit-report", str(report)]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, cwd=graders.parent,
+               "--rootdir", str(graders.parent), *args]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, cwd=graders.parent,
                           env={**os.environ, "PYTHONPATH": str(paths.ROOT)})
+
+
+def run_tiny_graders(graders: Path, report: Path) -> dict:
+    done = run_pytest(write_tiny_graders(graders), "--cnnkit-report", str(report))
     assert report.exists(), done.stdout[-3000:] + done.stderr[-3000:]
     return json.loads(report.read_text())
 
@@ -178,3 +186,16 @@ def test_a_zeroed_exercises_passing_tests_say_forbidden_and_visibility_ignores_f
     assert "forbidden API in another test" in tests["test_passes"]["feedback"]
     assert report["score"] == 0 and report["max_score"] == 6
     assert "  0/3 " in reports.render(report, "text")
+
+
+@pytest.mark.parametrize("place", ["test_ex99_undeclared.py", "hidden/test_ex99_undeclared.py"])
+def test_a_grader_file_for_a_module_the_spec_does_not_declare_fails_collection(tmp_path: Path, place: str):
+    """Otherwise its tests would run and never be scored; selecting another exercise does not hide it."""
+    graders = write_tiny_graders(tmp_path / "graders")
+    (graders / place).write_text(HIDDEN_GRADER)
+    done = run_pytest(graders, "-m", "ex1_output_size")
+    output = done.stdout + done.stderr
+    assert done.returncode not in (0, 5), output
+    assert f"{graders / place} grades exercise module 'ex99_undeclared'" in output
+    assert "does not declare (known modules: ex1_output_size, ex2_conv2d" in output
+    assert "error during collection" in output and " passed" not in output
