@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hypothesis.errors import Flaky
+
 from cnnkit.sandbox import StudentCodeError, StudentError
 
 MAX_FEEDBACK = 1500
@@ -74,9 +76,7 @@ def status_of(exc: BaseException) -> str:
     leaf = _leaf(exc)
     if isinstance(leaf, StudentError):
         return leaf.status
-    if isinstance(leaf, AssertionError):
-        return "failed"
-    if type(leaf).__name__ in ("Flaky", "FlakyFailure"):
+    if isinstance(leaf, AssertionError) or isinstance(exc, Flaky):  # Flaky: a failure that did not reproduce
         return "failed"
     return "error"
 
@@ -84,7 +84,7 @@ def status_of(exc: BaseException) -> str:
 def describe_failure(exc: BaseException, exercise: str) -> str:
     """The message, the minimal failing example Hypothesis found, and the student's traceback."""
     leaf = _leaf(exc)
-    if type(exc).__name__ in ("Flaky", "FlakyFailure"):
+    if isinstance(exc, Flaky):
         text = (f"{exercise}: your code gave different results for the same input "
                 "(unseeded randomness, or state kept between calls)")
     elif isinstance(leaf, (AssertionError, StudentError)):
@@ -94,7 +94,7 @@ def describe_failure(exc: BaseException, exercise: str) -> str:
     hint = method_hint(exercise, status_of(exc), text)
     if hint and "hint:" not in text:
         text += f"\n  hint: {hint}"
-    example = _falsifying_example(leaf if leaf is exc else exc)
+    example = _falsifying_example(exc) or _falsifying_example(leaf)
     if example:
         text += f"\n  smallest failing example: {example}"
     if isinstance(leaf, StudentCodeError) and leaf.student_traceback:

@@ -71,8 +71,7 @@ def strip_solutions(source: str, module: str) -> str:
             inside = True
             indent = len(line) - len(line.lstrip())
             name = _enclosing_name(lines, index, indent)
-            message = f"{module}: write {name}" if name != "this part" else f"{module}: write this part"
-            out.append(" " * indent + f'raise NotImplementedError("{message}")')
+            out.append(" " * indent + f'raise NotImplementedError("{module}: write {name}")')
             continue
         if stripped == END:
             if not inside:

@@ -199,3 +199,16 @@ def test_a_grader_file_for_a_module_the_spec_does_not_declare_fails_collection(t
     assert f"{graders / place} grades exercise module 'ex99_undeclared'" in output
     assert "does not declare (known modules: ex1_output_size, ex2_conv2d" in output
     assert "error during collection" in output and " passed" not in output
+
+
+def test_a_failure_that_does_not_reproduce_is_failed_and_says_so():
+    """Hypothesis wraps it in FlakyFailure (an exception group): the group, not its first leaf, says flaky."""
+    from hypothesis.errors import FlakyFailure
+
+    from cnnkit.feedback import describe_failure, status_of
+
+    for inner in (AssertionError("conv2d: values differ"), TypeError("unsupported operand")):
+        flaky = FlakyFailure("Inconsistent results", [inner])
+        assert status_of(flaky) == "failed"
+        assert "different results for the same input" in describe_failure(flaky, "ex2_conv2d")
+    assert status_of(TypeError("grader bug")) == "error"
