@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, Phase, settings
 from cnnkit import paths, spec
 from cnnkit.feedback import describe_failure, status_of
 from cnnkit.sandbox import Sandbox, SandboxConfig
-from cnnkit.sandbox.client import isolation_summary
+from cnnkit.sandbox.client import TimeoutMemory, isolation_summary
 from cnnkit.submission import Submission
 
 settings.register_profile(
@@ -132,6 +132,7 @@ class GradingSession:
         self.results: dict[str, TestResult] = {}
         self.cases: dict[tuple[str, str], int] = {}  # (file, test function) -> parametrized cases collected
         self.sandboxes: dict[str, Sandbox] = {}
+        self.timeouts = TimeoutMemory()  # one per submission: a hang costs its limit once, not once per test
         submission = config.getoption("submission") or os.environ.get("CNNKIT_SUBMISSION")
         self.submission_dir = Path(submission).resolve() if submission else paths.EXERCISES_DIR
         # Full pytest tracebacks (the graders' and the kit's source) only when an instructor asks:
@@ -214,6 +215,7 @@ class GradingSession:
                 submission_dir=self.submission_dir,
                 denied_roots=[path for path in denied if path != self.submission_dir],
                 timeout_scale=self.config.getoption("timeout_scale"),
+                timeouts=self.timeouts,
             )
             self.sandboxes[module] = Sandbox(module, config)
         return self.sandboxes[module]
@@ -227,7 +229,7 @@ class GradingSession:
     def pytest_runtest_call(self, item: pytest.Item):
         result = self.results.get(item.nodeid)
         if result is not None and result.exercise in self.sandboxes:
-            self.sandboxes[result.exercise].begin_test()
+            self.sandboxes[result.exercise].begin_test(result.name)
         yield
 
     def pytest_runtest_logfinish(self, nodeid: str) -> None:

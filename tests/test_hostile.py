@@ -55,6 +55,9 @@ EXPECTED: dict[str, Expect] = {
     # Filling 4 GB takes seconds on a busy machine: the memory cap or the time limit stops it first.
     "ex2_conv2d__memory_bomb": expect("zero", *BROKEN, "timeout"),
     "ex1_output_size__print_flood": expect("full", "passed"),
+    # Only train_model hangs: it times out once, later training tests are "timed out earlier".
+    "ex8_training__hangs_ignoring_signals": expect("partial", "passed", "timeout", feedback="timed out earlier in",
+                                                   required=("passed", "timeout")),
     "ex1_output_size__sys_exit_in_function": expect("zero", *BROKEN, feedback="sys.exit"),
     "ex1_output_size__os_exit_in_function": expect("zero", *BROKEN, feedback="exited with status 0"),
     "ex1_output_size__sys_exit_at_import": expect("zero", *BROKEN, feedback="could not be imported: SystemExit"),
@@ -157,6 +160,30 @@ def test_hostile_submission_gets_a_complete_truthful_report(fixture: Path, tmp_p
     assert {"zero": score == 0, "full": score == max_score, "partial": 0 < score < max_score}[expected.score], detail
     if expected.feedback:
         assert any(expected.feedback in test["feedback"] for test in tests), detail
+
+
+def test_a_hanging_train_model_waits_its_limit_once_in_ex8_and_not_at_all_in_ex9(tmp_path: Path):
+    """Default limits: train_model sleeps, ignoring signals. It is waited on once (60 s); every later
+    test that trains, in ex8 and in ex9 (which runs it), is reported at once, and says how to check."""
+    fixture = HOSTILE_DIR / "ex8_training__hangs_ignoring_signals.py"
+    submission = build_submission(tmp_path / "submission", {"ex8_training": fixture.read_text()})
+    report = run_graders(submission, exercises=["ex8_training", "ex9_mnist"], timeout=1200)
+
+    assert report["complete"]
+    for module in ("ex8_training", "ex9_mnist"):
+        assert [test["name"] for test in _tests(report, module)] == grader_test_names(module), "the report lost tests"
+    ex8, ex9 = _tests(report, "ex8_training"), _tests(report, "ex9_mnist")
+    detail = [(t["name"], t["status"], t["feedback"][:200]) for t in ex8 + ex9]
+    waited = [t for t in ex8 + ex9 if "longer than the limit" in t["feedback"]]
+    assert len(waited) == 1 and waited[0] in ex8 and waited[0]["status"] == "timeout", detail
+    earlier = [t for t in ex8 + ex9 if "timed out earlier in" in t["feedback"]]
+    assert all(t["status"] == "timeout" and t["score"] == 0 for t in earlier), detail
+    assert all(f"timed out earlier in {waited[0]['name']}" in t["feedback"] for t in earlier), detail
+    assert all("pytest graders -m ex8_training -x" in t["feedback"] for t in earlier), detail
+    assert {t["status"] for t in ex9} == {"timeout"} and all(t in earlier for t in ex9), detail
+    assert all("ex8_training.train_model" in t["feedback"] for t in ex9), detail
+    assert {t["status"] for t in ex8} == {"passed", "timeout"}, detail  # evaluate_model is still graded
+    assert len(waited) + len(earlier) == sum(t["status"] == "timeout" for t in ex8 + ex9), detail
 
 
 def test_fake_report_cannot_replace_the_output_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):

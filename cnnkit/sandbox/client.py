@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import multiprocessing
 import os
 import pickle
@@ -14,8 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
+
+from cnnkit import spec
 from cnnkit.sandbox import confine, wire
-from cnnkit.sandbox.errors import ForbiddenCall, StudentCodeError, StudentCrash, StudentError, StudentTimeout
+from cnnkit.sandbox.errors import (
+    ForbiddenCall,
+    StudentCodeError,
+    StudentCrash,
+    StudentError,
+    StudentTimeout,
+    TimedOutEarlier,
+)
 from cnnkit.sandbox.worker import InheritedFd, WorkerConfig, serve
 
 STARTUP_TIMEOUT = 120.0  # seconds for a fresh worker to say it is ready (not the student's time)
@@ -58,6 +70,141 @@ def _forkserver() -> multiprocessing.context.ForkServerContext:
     return _context
 
 
+@dataclass(frozen=True)
+class _Timeout:
+    """Where a student function timed out: the grader test, the input's size, the limit it ran out of."""
+
+    test: str
+    size: int
+    limit: float
+
+
+@dataclass
+class _Record:
+    """One student function's history in this submission: its smallest timeout, its calls that returned."""
+
+    timeout: _Timeout | None = None
+    largest_returned: int = -1  # input size of the largest call that returned in time (-1: none)
+    slowest_returned: float = 0.0  # seconds of the slowest call that returned in time
+
+
+#: After a timeout, a function that did return on inputs as large runs with this much time per call
+#: (or 10x its slowest call that returned, whichever is more; never more than the exercise's limit).
+REDUCED_LIMIT_FLOOR = 2.0
+
+
+class TimeoutMemory:
+    """The student functions that timed out, shared by all of one submission's sandboxes.
+
+    Remembered per function *with the sizes of its inputs* (tensor elements in the request), so
+    that a function that hangs costs its limit once, while one that is merely slow on a large
+    input, or hangs on some inputs only, is not punished on the inputs it handles:
+
+    * once ``module.function`` timed out on an input of size S and never returned on an input of
+      size S or more, a later call on an input of size S or more (in any test) is answered at once
+      (``TimedOutEarlier``), and so is an exercise built on it (``spec.Exercise.depends_on``: it
+      runs the function on a far larger job, exercise 9 training on the MNIST sample);
+    * smaller inputs run with the full limit (a loop per pixel passes the small tests);
+    * if it did return on inputs of size S or more (it hangs on some inputs only, e.g. stride 2),
+      later calls of size S or more still run, with a reduced limit (``REDUCED_LIMIT_FLOOR``), so
+      the tests it passes still score while each further hang costs seconds, not the full limit.
+
+    A function that hangs on every input thus costs one limit per input size that is smaller
+    than the last timed-out one: exercises 1 and 8 send no tensors (one size), so there one limit.
+    """
+
+    def __init__(self) -> None:
+        self._records: dict[tuple[str, str], _Record] = {}
+
+    def _record(self, module: str, function: str) -> _Record:
+        return self._records.setdefault((module, function), _Record())
+
+    def timed_out(self, module: str, functions: list[str], size: int, test: str, limit: float) -> None:
+        for function in functions:
+            record = self._record(module, function)
+            if record.timeout is None or size < record.timeout.size:
+                record.timeout = _Timeout(test, size, limit)
+
+    def returned(self, module: str, functions: list[str], size: int, seconds: float) -> None:
+        for function in functions:
+            record = self._record(module, function)
+            record.largest_returned = max(record.largest_returned, size)
+            record.slowest_returned = max(record.slowest_returned, seconds)
+
+    def hopeless(self, module: str, function: str, size: int | None) -> _Timeout | None:
+        """The timeout that says a call on an input of ``size`` (None: any) cannot finish, else None."""
+        record = self._records.get((module, function))
+        if record is None or record.timeout is None or record.largest_returned >= record.timeout.size:
+            return None
+        return record.timeout if size is None or size >= record.timeout.size else None
+
+    def reduced_limit(self, module: str, function: str, size: int, limit: float) -> float:
+        """The limit for a call of a function that timed out on inputs this large but also returned on some."""
+        record = self._records.get((module, function))
+        if record is None or record.timeout is None or size < record.timeout.size:
+            return limit
+        return min(limit, max(REDUCED_LIMIT_FLOOR, 10.0 * record.slowest_returned))
+
+
+def functions_called(op: str, args: tuple, kwargs: dict) -> list[str]:
+    """The student functions of the sandbox's own module that worker operation ``op`` calls (see ``ops``)."""
+    first = args[0] if args and isinstance(args[0], str) else ""
+    if op in ("call", "call_with_grad", "model_structure", "model_forward"):
+        return [first] if first else []
+    if op == "count_parameters_of":
+        return ["count_parameters", *([first.split(":", 1)[1]] if first.startswith("student:") else [])]
+    return {"run_training": ["train_model"], "run_evaluation": ["evaluate_model"]}.get(op, [])
+
+
+def input_size(value: Any, depth: int = 0) -> int:
+    """Tensor elements reachable from a request's arguments (containers, dataclasses, the kit's objects)."""
+    if isinstance(value, torch.Tensor):
+        return value.numel()
+    if depth > 4:
+        return 0
+    if isinstance(value, dict):
+        return sum(input_size(item, depth + 1) for item in list(value.values())[:1000])
+    if isinstance(value, (list, tuple)):
+        return sum(input_size(item, depth + 1) for item in value[:1000])
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return sum(input_size(getattr(value, f.name, None), depth + 1) for f in dataclasses.fields(value))
+    if type(value).__module__.startswith("cnnkit.") and hasattr(value, "__dict__"):  # data.Batches: its images
+        return sum(input_size(item, depth + 1) for item in list(vars(value).values())[:100])
+    return 0
+
+
+def _strings(value: Any, depth: int = 0) -> set[str]:
+    """Every string in a request's arguments (model names such as ``model_names=('PlainNN',)``)."""
+    if isinstance(value, str):
+        return {value}
+    if depth > 3 or not isinstance(value, (list, tuple, dict)):
+        return set()
+    items = list(value.items()) if isinstance(value, dict) else list(value)
+    return set().union(*(_strings(item, depth + 1) for item in items[:1000]))
+
+
+def referenced_names(source: bytes) -> set[str] | None:
+    """Identifiers a module's source uses (names, attributes, imports); None when it cannot be parsed.
+
+    Parsing runs nothing of the student's; a file too large or too deep to parse gives None.
+    """
+    if len(source) > 2_000_000:
+        return None
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, ast.alias):
+            names.add(node.name.rsplit(".", 1)[-1])
+    return names
+
+
 @dataclass
 class SandboxConfig:
     """Limits and locations for one submission's workers."""
@@ -70,6 +217,7 @@ class SandboxConfig:
     timeout_scale: float = 1.0  # multiply every exercise's call timeout (slow machines)
     isolation: str = field(default_factory=lambda: os.environ.get(ISOLATION_ENV, "auto"))
     require: str = field(default_factory=lambda: os.environ.get(REQUIRE_ENV, ""))
+    timeouts: TimeoutMemory = field(default_factory=TimeoutMemory)  # share one per submission (all its sandboxes)
 
 
 class Sandbox:
@@ -79,7 +227,10 @@ class Sandbox:
     returns ``(value, extra)``, or raises a ``StudentError``. After a timeout or crash the worker
     is replaced on the next request; after an import failure every request re-raises it. Within
     one test (``begin_test``), a timeout or crash is remembered and re-raised at once, so a
-    hanging function costs its time limit once per test, not once per Hypothesis example.
+    hanging function costs its time limit once per test, not once per Hypothesis example; across
+    tests and exercises, ``config.timeouts`` (a ``TimeoutMemory``) answers a call of a function
+    that already timed out at once. A crash is only remembered within its test: the worker is
+    restarted and the next test runs.
     """
 
     def __init__(self, module: str, config: SandboxConfig) -> None:
@@ -95,12 +246,18 @@ class Sandbox:
         self._connection: Any = None
         self._import_failure: StudentError | None = None
         self._test_failure: StudentError | None = None
+        self._test_name = ""
+        self._names_used: set[str] | None = None  # identifiers of the module's source (``_dependency_calls``)
         self.isolation: dict[str, Any] | None = None
         self._capture_fd = os.open(self._capture, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
         self._canary.write_text("if a worker can read this, the filesystem confinement is not in force\n")
         self._copy.mkdir()
         self._temp.mkdir()
         self._copy_submission()
+        try:
+            self._names_used = referenced_names(_read_regular(self._copy / f"{module}.py"))
+        except (OSError, _NotRegular):
+            self._names_used = None
         if _run_as_unprivileged():
             self._workdir.chmod(0o711)
             self._canary.chmod(0o644)  # only Landlock keeps the worker out, which is what the probe measures
@@ -184,9 +341,48 @@ class Sandbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def begin_test(self) -> None:
-        """Forget the timeout/crash of the previous test."""
+    def begin_test(self, name: str = "") -> None:
+        """Forget the timeout/crash of the previous test; ``name`` is the test's (``TimedOutEarlier`` names it)."""
         self._test_failure = None
+        self._test_name = name
+
+    def _dependency_calls(self, args: tuple, kwargs: dict) -> list[tuple[str, str]]:
+        """``(module, function)`` of the exercises this one builds on that a request will run.
+
+        The functions the request names (``model_names=('PlainNN',)``), else those the module's
+        source uses (``train_model``); everything the exercise builds on if the source cannot be read.
+        """
+        exercise = spec.BY_MODULE.get(self.module)
+        if exercise is None:
+            return []
+        named = _strings(args) | _strings(kwargs)
+        calls = []
+        for module in exercise.depends_on:
+            functions = spec.exercise(module).functions
+            chosen = [f for f in functions if f in named]
+            if not chosen:
+                chosen = [f for f in functions if self._names_used is None or f in self._names_used]
+            calls += [(module, function) for function in chosen]
+        return calls
+
+    def _earlier_timeout(self, op: str, args: tuple, kwargs: dict, size: int) -> TimedOutEarlier | None:
+        """``TimedOutEarlier`` when this request would run a function that already timed out."""
+        memory = self.config.timeouts
+        own = [(self.module, function, size) for function in functions_called(op, args, kwargs)]
+        for module, function, needed in own + [(m, f, None) for m, f in self._dependency_calls(args, kwargs)]:
+            known = memory.hopeless(module, function, needed)
+            if known is None:
+                continue
+            where = "" if module == self.module else f" (this exercise runs your {module}.{function})"
+            local = f"pytest graders -m {module} -x"
+            return TimedOutEarlier(
+                f"{module}.{function} timed out earlier in {known.test} (limit {known.limit:g} s){where}, so it "
+                "was not run again here: 0 points for this test, without waiting out the limit again. "
+                f"Check it locally: `{local}`, or call {function} on a tiny input and time it; "
+                "once it returns in time, this test runs again.",
+                f"{module}.{function}", known.test,
+            )
+        return None
 
     # -- calls --------------------------------------------------------------------------------
     def request(self, op: str, *args: Any, timeout: float, **kwargs: Any) -> tuple[Any, dict]:
@@ -195,17 +391,34 @@ class Sandbox:
             raise self._import_failure
         if self._test_failure is not None:
             raise self._test_failure
+        size = input_size((args, kwargs))
+        earlier = self._earlier_timeout(op, args, kwargs, size)
+        if earlier is not None:
+            self._test_failure = earlier
+            raise earlier
         if self._process is None or not self._process.is_alive():
             self._stop()
             self._start()
         payload = pickle.dumps({"op": op, "args": args, "kwargs": kwargs})
         self._connection.send_bytes(payload)
+        full = timeout * self.config.timeout_scale
+        functions = functions_called(op, args, kwargs)
+        limit = min([full, *(self.config.timeouts.reduced_limit(self.module, f, size, full) for f in functions)])
+        started = time.monotonic()
         try:
-            reply = self._receive(timeout * self.config.timeout_scale)
+            reply = self._receive(limit)
         except (StudentTimeout, StudentCrash) as failure:
             self._stop()
+            if isinstance(failure, StudentTimeout):
+                self.config.timeouts.timed_out(self.module, functions, size, self._test_name or "an earlier test", full)
+                if limit < full:
+                    failure = StudentTimeout(
+                        f"{failure} (the limit was cut from {full:g} s because {', '.join(functions)} had "
+                        "timed out in an earlier test; it still runs in full on smaller inputs)"
+                    )
             self._test_failure = failure
-            raise
+            raise failure from None
+        self.config.timeouts.returned(self.module, functions, size, time.monotonic() - started)
         return self._interpret(reply)
 
     def _receive(self, timeout: float, starting: bool = False) -> dict:

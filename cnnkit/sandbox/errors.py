@@ -1,7 +1,7 @@
 """What can go wrong in student code, as seen by the trusted side.
 
 Each class maps to one report status: ``StudentCodeError`` and ``StudentCrash`` -> "error",
-``StudentTimeout`` -> "timeout", ``ForbiddenCall`` -> "forbidden". A wrong answer is a plain
+``StudentTimeout`` (and ``TimedOutEarlier``) -> "timeout", ``ForbiddenCall`` -> "forbidden". A wrong answer is a plain
 ``AssertionError`` raised by the checks -> "failed".
 """
 
@@ -41,3 +41,12 @@ class ForbiddenCall(StudentError):
     def __init__(self, message: str, calls: list[str]) -> None:
         super().__init__(message)
         self.calls = calls
+
+
+class TimedOutEarlier(StudentTimeout):
+    """Not run: a function this call needs timed out in an earlier test (see ``client.TimeoutMemory``)."""
+
+    def __init__(self, message: str, function: str, test: str) -> None:
+        super().__init__(message)
+        self.function = function  # "module.function" that timed out
+        self.test = test  # the grader test where it timed out
