@@ -54,6 +54,7 @@ def grade_class(
     *,
     jobs: int = 1,
     public_only: bool = False,
+    exercises: Sequence[str] | None = None,
     extra_args: Sequence[str] = (),
     wall_limit: float | None = None,
     grade: Callable[..., dict[str, Any]] = grade_submission,
@@ -74,8 +75,8 @@ def grade_class(
 
     def one(folder: Path) -> dict[str, Any]:
         report = grade(
-            snapshots[folder], public_only=public_only, extra_args=extra_args, wall_limit=wall_limit, deny=deny,
-            **({"require_isolation": require_isolation} if require_isolation else {}),
+            snapshots[folder], public_only=public_only, exercises=exercises, extra_args=extra_args,
+            wall_limit=wall_limit, deny=deny, **({"require_isolation": require_isolation} if require_isolation else {}),
         )
         return {**report, "submission": str(folder.resolve())}
 

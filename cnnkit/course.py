@@ -39,6 +39,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from cnnkit import paths, spec
+from cnnkit.errors import FAULT, CommandError
 from cnnkit.notebook import module_marker
 
 COURSE_ID = "cnnkit"
@@ -95,6 +96,10 @@ class _Collector:
         self.out.write_text(json.dumps(rows))
 
 
+class CollectionFailed(RuntimeError):
+    """pytest could not collect the graders (the first line says so, the rest is pytest's output)."""
+
+
 def collect_registry(root: Path = paths.ROOT) -> list[GraderTest]:
     """Every grader test in ``root/graders`` (hidden ones too), in file order."""
     with tempfile.TemporaryDirectory(prefix="cnnkit-registry-") as scratch:
@@ -110,7 +115,7 @@ def collect_registry(root: Path = paths.ROOT) -> list[GraderTest]:
         done = subprocess.run(command, capture_output=True, text=True, cwd=root,
                               env={**os.environ, "CNNKIT_ROOT": str(root)})
         if done.returncode != 0 or not out.exists():
-            raise RuntimeError(f"collecting the graders failed (exit {done.returncode}):\n{done.stdout[-3000:]}")
+            raise CollectionFailed(f"collecting the graders failed (exit {done.returncode}):\n{done.stdout[-3000:]}")
         rows = json.loads(out.read_text())
     merged: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in rows:
@@ -342,7 +347,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    notebooks = write_course(args.out, only=args.only)
+    """Write the course; a mistake in the arguments or a failure to collect raises ``CommandError``."""
+    known = [assignment.name for assignment in assignments()]
+    unknown = [name for name in args.only or [] if name not in known]
+    if unknown:
+        raise CommandError(f"no assignment named {', '.join(unknown)}; the assignments: {', '.join(known)}")
+    if args.out.exists() and not args.out.is_dir():
+        raise CommandError(f"{args.out} is a file; --out is the course folder to write")
+    try:
+        notebooks = write_course(args.out, only=args.only)
+    except CollectionFailed as failed:
+        raise CommandError(f"{str(failed).splitlines()[0]}; see: python -m pytest graders --collect-only",
+                           FAULT) from None
+    except FileNotFoundError as missing:
+        raise CommandError(f"{missing.filename} is missing (cnnkit/spec.py declares the exercise)") from None
     for path in notebooks:
         print(f"wrote {path}")
     print(f"next: cd {args.out} && nbgrader generate_assignment --force <assignment> (see the README)")

@@ -1,12 +1,14 @@
 """``cnnkit grade``: grade one submission (or a class of them) and write the report.
 
     cnnkit grade [SUBMISSION] [--format text|json|gradescope] [--output FILE] [--public-only]
-                 [--timeout SECONDS] [--jobs N] [--require-isolation strong|partial]
+                 [--exercise MODULE ...] [--timeout SECONDS] [--total-timeout SECONDS] [--jobs N]
+                 [--require-isolation strong|partial] [--hidden-visibility after_published|hidden]
 
-Exit status: 0 whenever grading completed (whatever the score), 2 for bad usage, 3 when the
-grader itself failed or the workers were confined less than ``--require-isolation`` demands
-(one line says why; no grade is written). The pytest run happens in a subprocess
-(``cnnkit.grading``), so a fault of the grader cannot take this command down with it.
+Exit status (``cnnkit.errors``): 0 whenever grading completed (whatever the score), 2 (USAGE)
+for bad usage, 3 (FAULT) when the grader itself failed or the workers were confined less than
+``--require-isolation`` demands; errors are a ``CommandError``, one line on standard error, and
+no grade is written. The pytest run happens in a subprocess (``cnnkit.grading``), so a fault of
+the grader cannot take this command down with it.
 """
 
 from __future__ import annotations
@@ -18,10 +20,9 @@ from pathlib import Path
 
 from cnnkit import paths, reports, spec
 from cnnkit.batch import GRADEBOOK, class_submissions, grade_class, is_submission
+from cnnkit.errors import FAULT, OK, CommandError
 from cnnkit.grading import ISOLATION_LEVELS, GraderFault, IsolationTooWeak, grade_submission
 
-USAGE_ERROR = 2
-GRADER_FAULT = 3
 #: The per-call limit of an ordinary exercise; ``--timeout`` rescales every exercise's limit from it.
 DEFAULT_CALL_TIMEOUT = next(f.default for f in fields(spec.Exercise) if f.name == "call_timeout")
 DEFAULT_CLASS_WALL_LIMIT = 1800.0
@@ -55,28 +56,22 @@ def _pytest_args(args: argparse.Namespace) -> list[str]:
     extra = ["--tb=line"]
     if args.timeout is not None:
         extra += ["--timeout-scale", repr(args.timeout / DEFAULT_CALL_TIMEOUT)]
-    if args.exercise:
-        extra += ["-m", " or ".join(args.exercise)]
     return extra
 
 
-def _usage_error(message: str) -> int:
-    print(f"cnnkit grade: {message}", file=sys.stderr)
-    return USAGE_ERROR
-
-
 def run(args: argparse.Namespace) -> int:
+    """Grade; a usage mistake or a grader fault raises ``CommandError`` (``cnnkit.cli`` prints it)."""
     folder: Path = args.submission
     if not folder.is_dir():
-        return _usage_error(f"{folder} is not a folder")
+        raise CommandError(f"{folder} is not a folder")
     if args.jobs < 1 or (args.timeout is not None and args.timeout <= 0):
-        return _usage_error("--jobs and --timeout must be positive")
+        raise CommandError("--jobs and --timeout must be positive")
     if is_submission(folder):
         return _grade_one(folder, args)
     students = class_submissions(folder)
     if not students:
         names = ", ".join(f"{e.module}.py" for e in spec.EXERCISES[:2])
-        return _usage_error(f"{folder} holds no exercise modules ({names}, ...) and no submission folders")
+        raise CommandError(f"{folder} holds no exercise modules ({names}, ...) and no submission folders")
     return _grade_class(students, args)
 
 
@@ -84,15 +79,15 @@ def _grade_one(folder: Path, args: argparse.Namespace) -> int:
     deny = [args.output.resolve()] if args.output else []
     try:
         report = grade_submission(
-            folder, public_only=args.public_only, extra_args=_pytest_args(args), wall_limit=args.total_timeout,
-            deny=deny, require_isolation=args.require_isolation,
+            folder, public_only=args.public_only, exercises=args.exercise, extra_args=_pytest_args(args),
+            wall_limit=args.total_timeout, deny=deny, require_isolation=args.require_isolation,
         )  # fmt: skip
     except IsolationTooWeak as weak:
-        print(f"cnnkit grade: {weak}", file=sys.stderr)
-        return GRADER_FAULT
+        raise CommandError(str(weak), FAULT) from None
     except GraderFault as fault:
-        print(f"cnnkit grade: grader fault, no grade given: {fault}", file=sys.stderr)
-        return GRADER_FAULT
+        why = str(fault).splitlines()[0] if str(fault) else type(fault).__name__
+        raise CommandError(f"grader fault, no grade given: {why} (its output: python -m pytest graders "
+                           f"--submission {folder})", FAULT) from None
     text = reports.render(report, args.format, args.hidden_visibility)
     if args.output is None:
         sys.stdout.write(text)
@@ -100,17 +95,17 @@ def _grade_one(folder: Path, args: argparse.Namespace) -> int:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(text)
         print(f"{folder}: {report['score']:g} / {report['max_score']:g} points; report in {args.output}", file=sys.stderr)
-    return 0
+    return OK
 
 
 def _grade_class(students: list[Path], args: argparse.Namespace) -> int:
     output = args.output or Path("grades")
     if output.exists() and not output.is_dir():
-        return _usage_error(f"grading a class writes a folder of reports; {output} is a file")
+        raise CommandError(f"grading a class writes a folder of reports; {output} is a file")
     wall_limit = args.total_timeout if args.total_timeout is not None else DEFAULT_CLASS_WALL_LIMIT
     result = grade_class(
-        students, output, jobs=args.jobs, public_only=args.public_only, extra_args=_pytest_args(args),
-        wall_limit=wall_limit, require_isolation=args.require_isolation,
+        students, output, jobs=args.jobs, public_only=args.public_only, exercises=args.exercise,
+        extra_args=_pytest_args(args), wall_limit=wall_limit, require_isolation=args.require_isolation,
     )  # fmt: skip
     graded = sum(report is not None for report in result.reports.values())
     print(f"graded {graded} of {len(students)} submissions; gradebook: {output / GRADEBOOK}")
@@ -118,7 +113,6 @@ def _grade_class(students: list[Path], args: argparse.Namespace) -> int:
         print(f"  {student}: NOT GRADED ({error})", file=sys.stderr)
     weak = [student for student, error in result.errors.items() if error.startswith(IsolationTooWeak.__name__)]
     if weak:
-        print(f"cnnkit grade: isolation below the required {args.require_isolation} for {len(weak)} submission(s); "
-              "those were not graded", file=sys.stderr)
-        return GRADER_FAULT
-    return 0
+        raise CommandError(f"isolation below the required {args.require_isolation} for {len(weak)} submission(s); "
+                           "those were not graded", FAULT)
+    return OK
