@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import TESTS_DIR, build_submission, module_of, variant_files
+from helpers import TESTS_DIR, build_submission, module_of, variant_files
 
 from cnnkit import paths, spec
 from cnnkit.cli import main as cnnkit_main
-from cnnkit.grading import run_graders, scores_by_exercise
+from cnnkit.grading import grade_submission, scores_by_exercise
 
 HOSTILE_DIR = TESTS_DIR / "hostile"
 HOSTILE = variant_files(HOSTILE_DIR)
@@ -126,7 +126,7 @@ def _tests(report: dict, module: str) -> list[dict]:
 @functools.cache
 def grader_test_names(module: str) -> list[str]:
     """Every grader test of ``module``, as the plugin collects them (nothing is run)."""
-    report = run_graders(paths.SOLUTIONS_DIR, exercises=[module], extra_args=["--collect-only"])
+    report = grade_submission(paths.SOLUTIONS_DIR, exercises=[module], extra_args=["--collect-only"])
     return [test["name"] for test in _tests(report, module)]
 
 
@@ -144,7 +144,7 @@ def test_hostile_submission_gets_a_complete_truthful_report(fixture: Path, tmp_p
     bystanders = [BYSTANDER[module]] if fixture.stem in WITH_BYSTANDER else []
     expected = EXPECTED[fixture.stem]
     submission = build_submission(tmp_path / "submission", {module: fixture.read_text()})
-    report = run_graders(submission, exercises=[module, *bystanders], extra_args=FAST_CALLS, timeout=600)
+    report = grade_submission(submission, exercises=[module, *bystanders], extra_args=FAST_CALLS, wall_limit=600)
 
     assert_strong(report)
     scores = scores_by_exercise(report)
@@ -167,7 +167,7 @@ def test_a_hanging_train_model_waits_its_limit_once_in_ex8_and_not_at_all_in_ex9
     test that trains, in ex8 and in ex9 (which runs it), is reported at once, and says how to check."""
     fixture = HOSTILE_DIR / "ex8_training__hangs_ignoring_signals.py"
     submission = build_submission(tmp_path / "submission", {"ex8_training": fixture.read_text()})
-    report = run_graders(submission, exercises=["ex8_training", "ex9_mnist"], timeout=1200)
+    report = grade_submission(submission, exercises=["ex8_training", "ex9_mnist"], wall_limit=1200)
 
     assert report["complete"]
     for module in ("ex8_training", "ex9_mnist"):
@@ -184,6 +184,21 @@ def test_a_hanging_train_model_waits_its_limit_once_in_ex8_and_not_at_all_in_ex9
     assert all("ex8_training.train_model" in t["feedback"] for t in ex9), detail
     assert {t["status"] for t in ex8} == {"passed", "timeout"}, detail  # evaluate_model is still graded
     assert len(waited) + len(earlier) == sum(t["status"] == "timeout" for t in ex8 + ex9), detail
+
+
+def test_timeout_memory_spares_smaller_inputs_and_functions_that_returned_on_as_large_ones():
+    from cnnkit.sandbox.client import TimeoutMemory
+
+    memory = TimeoutMemory()
+    memory.timed_out("ex2_conv2d", ["conv2d"], 1000, "test_big", 10.0)
+    assert memory.hopeless("ex2_conv2d", "conv2d", 1000).test == "test_big"
+    assert memory.hopeless("ex2_conv2d", "conv2d", 999) is None  # a loop per pixel still gets its small tests
+    assert memory.hopeless("ex2_conv2d", "conv2d", None) is not None  # an exercise built on it
+    assert memory.hopeless("ex2_conv2d", "pool2d", 1000) is None
+    memory.returned("ex2_conv2d", ["conv2d"], 1000, 0.5)  # it did finish an input as large: hangs on some only
+    assert memory.hopeless("ex2_conv2d", "conv2d", 5000) is None
+    assert memory.reduced_limit("ex2_conv2d", "conv2d", 5000, 10.0) == 5.0
+    assert memory.reduced_limit("ex2_conv2d", "conv2d", 10, 10.0) == 10.0  # smaller inputs: the full limit
 
 
 def test_fake_report_cannot_replace_the_output_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
@@ -205,7 +220,7 @@ def test_syntax_error_in_one_module_leaves_every_other_exercise_graded(tmp_path:
     """Full suite: every exercise with graders is present; only the broken one scores 0."""
     fixture = HOSTILE_DIR / "ex2_conv2d__syntax_error.py"
     submission = build_submission(tmp_path / "submission", {"ex2_conv2d": fixture.read_text()})
-    report = run_graders(submission, public_only=True)
+    report = grade_submission(submission, public_only=True)
     graded = {path.stem[len("test_"):] for path in paths.GRADERS_DIR.glob("test_*.py")} & set(spec.BY_MODULE)
     assert {e["module"] for e in report["exercises"]} == graded
     for module, (score, max_score) in scores_by_exercise(report).items():
@@ -223,7 +238,7 @@ def conv_output_size(in_size, kernel_size, stride=1, padding=0):
 def test_scores_are_identical_across_runs(tmp_path: Path):
     """Same submission, same report: Hypothesis is derandomised and nothing depends on timing."""
     submission = build_submission(tmp_path / "submission", {"ex1_output_size": ROUNDS_UP})
-    first, second = (run_graders(submission, exercises=["ex1_output_size"]) for _ in range(2))
+    first, second = (grade_submission(submission, exercises=["ex1_output_size"]) for _ in range(2))
     assert 0 < first["score"] < first["max_score"]
     assert first["exercises"] == second["exercises"]
 
@@ -234,7 +249,8 @@ def test_overall_time_limit_reports_unfinished_tests_as_timeout(tmp_path: Path):
     submission = build_submission(tmp_path / "submission", {"ex1_output_size": fixture.read_text()})
     # Per-call limits stretched to 200 s, so that only the overall limit can stop the loop; 30 s
     # leaves pytest time to start and collect on a loaded machine.
-    report = run_graders(submission, exercises=["ex1_output_size"], extra_args=["--timeout-scale", "20"], timeout=30)
+    report = grade_submission(submission, exercises=["ex1_output_size"], extra_args=["--timeout-scale", "20"],
+                              wall_limit=30)
     tests = _tests(report, "ex1_output_size")
     assert [t["name"] for t in tests] == grader_test_names("ex1_output_size")
     assert any("overall limit" in t["feedback"] for t in tests if t["status"] == "timeout")
@@ -252,7 +268,7 @@ def test_a_submission_cannot_touch_another_runs_report(tmp_path: Path):
         (other / "report.json").write_text('{"submission": "another student"}')
         fixture = HOSTILE_DIR / "ex1_output_size__fake_report.py"
         submission = build_submission(tmp_path / "submission", {"ex1_output_size": fixture.read_text()})
-        report = run_graders(submission, exercises=["ex1_output_size"])
+        report = grade_submission(submission, exercises=["ex1_output_size"])
         assert (other / "report.json").read_text() == '{"submission": "another student"}'
         score, max_score = scores_by_exercise(report)["ex1_output_size"]
         assert score == max_score < 9999
@@ -281,7 +297,7 @@ def test_network_attacks_reach_no_listener(tmp_path: Path):
         for name, port in (("tcp_connect", tcp.getsockname()[1]), ("udp_sendto", udp.getsockname()[1])):
             fixture = HOSTILE_DIR / f"ex1_output_size__{name}.py"
             submission = build_submission(tmp_path / name, {"ex1_output_size": fixture.read_text()})
-            report = run_graders(submission, exercises=["ex1_output_size"], env={"CNNKIT_HOSTILE_PORT": str(port)})
+            report = grade_submission(submission, exercises=["ex1_output_size"], env={"CNNKIT_HOSTILE_PORT": str(port)})
             assert_strong(report)
             assert report["score"] == report["max_score"] > 0
         with pytest.raises(BlockingIOError):
@@ -315,7 +331,7 @@ def test_symlink_to_a_solution_is_refused(tmp_path: Path):
     submission = build_submission(tmp_path / "submission", {})
     (submission / "ex2_conv2d.py").unlink()
     (submission / "ex2_conv2d.py").symlink_to(paths.SOLUTIONS_DIR / "ex2_conv2d.py")
-    report = run_graders(submission, exercises=["ex2_conv2d"], extra_args=FAST_CALLS)
+    report = grade_submission(submission, exercises=["ex2_conv2d"], extra_args=FAST_CALLS)
     tests = _tests(report, "ex2_conv2d")
     assert report["score"] == 0 < report["max_score"]
     assert any("symbolic link" in test["feedback"] for test in tests), [t["feedback"][:200] for t in tests]
@@ -347,7 +363,7 @@ def test_advisory_isolation_is_reported_and_can_be_refused(tmp_path: Path, monke
     """With the OS layers switched off, every report says "advisory", and --require-isolation refuses to grade."""
     from cnnkit import reports
 
-    report = run_graders(paths.SOLUTIONS_DIR, exercises=["ex1_output_size"], env={"CNNKIT_ISOLATION": "advisory"})
+    report = grade_submission(paths.SOLUTIONS_DIR, exercises=["ex1_output_size"], env={"CNNKIT_ISOLATION": "advisory"})
     assert report["isolation"]["level"] == "advisory"
     assert not any(probe["blocked"] for probe in report["isolation"]["probes"].values() if os.name == "posix")
     assert "Isolation: advisory" in reports.to_text(report)

@@ -373,13 +373,12 @@ class Sandbox:
             known = memory.hopeless(module, function, needed)
             if known is None:
                 continue
-            where = "" if module == self.module else f" (this exercise runs your {module}.{function})"
-            local = f"pytest graders -m {module} -x"
+            where = "" if module == self.module else f", and {self.module} runs it"
             return TimedOutEarlier(
-                f"{module}.{function} timed out earlier in {known.test} (limit {known.limit:g} s){where}, so it "
-                "was not run again here: 0 points for this test, without waiting out the limit again. "
-                f"Check it locally: `{local}`, or call {function} on a tiny input and time it; "
-                "once it returns in time, this test runs again.",
+                f"{module}.{function} timed out earlier in {known.test} (limit {known.limit:g} s){where}: not run "
+                "again here (0 points for this test, without waiting out the limit again). Check it locally with "
+                f"`pytest graders -m {module} -x`, or call {function} on a tiny input and time it; once it returns "
+                "in time, this test runs again.",
                 f"{module}.{function}", known.test,
             )
         return None
