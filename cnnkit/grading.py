@@ -207,26 +207,6 @@ def _read_report(path: Path, submission: Path, log: str) -> dict[str, Any]:
     return report
 
 
-def run_graders(
-    submission: Path | str,
-    *,
-    public_only: bool = False,
-    exercises: Iterable[str] | None = None,
-    extra_args: Sequence[str] = (),
-    timeout: float | None = None,
-    env: dict[str, str] | None = None,
-    require_isolation: str = "",
-) -> dict[str, Any]:
-    """Grade ``submission`` and return the report dict (raises ``GraderFault`` if the grader itself failed).
-
-    ``timeout``: overall wall-clock seconds; unfinished tests are reported as "timeout".
-    """
-    return grade_submission(
-        submission, public_only=public_only, exercises=exercises, extra_args=extra_args, wall_limit=timeout, env=env,
-        require_isolation=require_isolation,
-    )
-
-
 def scores_by_exercise(report: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """``{module: (score, max_score)}`` from a report."""
     return {e["module"]: (e["score"], e["max_score"]) for e in report["exercises"]}

@@ -10,7 +10,7 @@ import pytest
 
 from cnnkit import paths
 from cnnkit.data import SPLITS, load_sample
-from conftest import write_idx
+from helpers import write_idx
 
 BENCH = paths.ROOT / "benchmarks" / "bench_mnist.py"
 

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from cnnkit import data
-from conftest import write_idx
+from helpers import write_idx
 
 REAL_ROOT = os.environ.get(data.ENV_VAR)
 

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import TESTS_DIR, build_submission
+from helpers import TESTS_DIR, build_submission
 
 from cnnkit import grade, paths, reports
 from cnnkit.cli import main as cnnkit_main

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ALTERNATIVES_DIR, MUTANTS_DIR, build_submission, module_of, variant_files
+from helpers import ALTERNATIVES_DIR, MUTANTS_DIR, build_submission, module_of, variant_files
 
 from cnnkit import paths, spec
-from cnnkit.grading import pytest_command, run_graders, scores_by_exercise
+from cnnkit.grading import grade_submission, pytest_command, scores_by_exercise
 
 MUTANTS = variant_files(MUTANTS_DIR)
 ALTERNATIVES = variant_files(ALTERNATIVES_DIR)
@@ -132,7 +132,7 @@ def test_mutant_loses_points_on_its_own_exercise(group: list[Path], tmp_path: Pa
     overrides = {module_of(mutant): mutant.read_text() for mutant in group}
     submission = build_submission(tmp_path / "submission", overrides)
     graded = list(overrides) + [d for module in overrides for d in dependents(module)]
-    report = run_graders(submission, exercises=graded)
+    report = grade_submission(submission, exercises=graded)
     scores = scores_by_exercise(report)
     missed = [mutant.stem for mutant in group if scores[module_of(mutant)][0] >= scores[module_of(mutant)][1]]
     assert not missed, f"mutants not caught: {missed}"
@@ -152,7 +152,7 @@ def _first_mutant(module: str) -> Path:
 def test_mutants_in_some_exercises_leave_the_others_untouched(broken: list[str], tmp_path: Path):
     """Full suite on a submission with mutants in half of the exercises: only those (and ex9) lose points."""
     overrides = {module: _first_mutant(module).read_text() for module in broken}
-    report = run_graders(build_submission(tmp_path / "submission", overrides))
+    report = grade_submission(build_submission(tmp_path / "submission", overrides))
     scores = scores_by_exercise(report)
     affected = set(broken) | {d for module in broken for d in dependents(module)}
     for module, (score, max_score) in scores.items():
@@ -179,7 +179,7 @@ def test_variant_rounds_cover_every_file_once():
 def test_alternative_implementation_keeps_full_marks(group: list[Path], tmp_path: Path):
     overrides = {module_of(alternative): alternative.read_text() for alternative in group}
     submission = build_submission(tmp_path / "submission", overrides)
-    report = run_graders(submission, exercises=list(overrides))
+    report = grade_submission(submission, exercises=list(overrides))
     assert _not_passed(report) == [], [path.stem for path in group]
 
 

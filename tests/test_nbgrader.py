@@ -17,12 +17,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import MUTANTS_DIR, build_submission
+from helpers import MUTANTS_DIR, build_submission
 from test_release import MARKERS, _normalized, secret_bodies
 
 from cnnkit import paths
 from cnnkit.course import collect_registry, write_course
-from cnnkit.grading import run_graders
+from cnnkit.grading import grade_submission
 
 pytestmark = pytest.mark.slow
 
@@ -155,7 +155,7 @@ def test_release_has_no_solution_code_and_no_hidden_tests(course: Path):
 
 def test_reference_gets_full_marks(course: Path):
     for assignment, (score, max_score) in scores(course, "full").items():
-        expected_max = run_graders(paths.SOLUTIONS_DIR, exercises=[assignment])["max_score"]
+        expected_max = grade_submission(paths.SOLUTIONS_DIR, exercises=[assignment])["max_score"]
         assert score == max_score == pytest.approx(expected_max), (assignment, score, max_score, expected_max)
 
 
@@ -177,7 +177,7 @@ def test_patching_check_in_a_code_cell_scores_zero(course: Path):
 def test_tampering_student_gets_exactly_what_the_kit_grader_gives(course: Path, tmp_path: Path):
     score, max_score = scores(course, "tamper")["ex1_output_size"]
     submission = build_submission(tmp_path / "mutant", {"ex1_output_size": MUTANT.read_text()})
-    report = run_graders(submission, exercises=["ex1_output_size"])
+    report = grade_submission(submission, exercises=["ex1_output_size"])
     assert max_score == pytest.approx(report["max_score"])  # the kit sums per-case shares: 5.000000000000002
     assert score == pytest.approx(report["score"]) and 0 < score < max_score, (score, report["score"])
     autograded = nbformat.read(course / "autograded/tamper/ex1_output_size/ex1_output_size.ipynb", 4)
