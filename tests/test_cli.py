@@ -94,7 +94,8 @@ def test_course_mistakes_are_one_line(tmp_path: Path, capsys):
     assert code == USAGE and len(err.splitlines()) == 1 and "no assignment named no_such_assignment" in err
     (tmp_path / "file").write_text("")
     code, err = _run(capsys, "course", "--out", str(tmp_path / "file"))
-    assert (code, err) == (USAGE, f"cnnkit course: {tmp_path / 'file'} is a file; --out is the course folder to write\n")
+    assert code == USAGE
+    assert err == f"cnnkit course: {tmp_path / 'file'} is a file; --out is the course folder to write\n"
 
 
 def test_course_collection_failure_is_one_line_with_fault_status(tmp_path: Path, capsys, monkeypatch):
