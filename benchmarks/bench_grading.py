@@ -34,7 +34,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
-from conftest import MUTANTS_DIR, build_submission, module_of, variant_files  # noqa: E402
+from helpers import MUTANTS_DIR, build_submission, module_of, variant_files  # noqa: E402
 
 from cnnkit import paths  # noqa: E402
 
