@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def reference_backward():
     """``conv2d_backward`` from ``solutions/`` (imported by path: the benchmark runs from a checkout)."""
-    path = ROOT / "solutions" / "ex11_conv_backward.py"
+    path = ROOT / "solutions" / "ex10_conv_backward.py"
     spec = importlib.util.spec_from_file_location("bench_reference_conv_backward", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

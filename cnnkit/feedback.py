@@ -33,11 +33,11 @@ METHOD_HINTS: tuple[tuple[str, str | None, tuple[str, ...], str], ...] = (
        "(torch.where(x >= 0, x, 0.0))") for bad in ("inf value", "NaN value")),
     ("ex5_dropout", None, _NO_GRADIENT, _GRAPH),
     ("ex6_softmax", None, _NO_GRADIENT, _GRAPH),
-    ("ex11_conv_backward", "timeout", (), "a Python loop over every output pixel is slow: F.pad, then unfold on "
+    ("ex10_conv_backward", "timeout", (), "a Python loop over every output pixel is slow: F.pad, then unfold on "
      "axes 2 and 3 gives the forward pass's windows (N, C_in, H_out, W_out, kH, kW), which einsum (or a reshape "
      "and a matmul) contracts with grad_out into grad_weight; for grad_x, add grad_out times each kernel entry "
      "back with one strided slice per kernel offset (kH * kW of them), or F.fold (col2im), then crop the padding"),
-    ("ex12_pool_backward", "timeout", (), "cut all windows at once (F.pad, unfold on axes 2 and 3), flatten each "
+    ("ex11_pool_backward", "timeout", (), "cut all windows at once (F.pad, unfold on axes 2 and 3), flatten each "
      "and take argmax (max pooling); add every window's shares back with F.fold, scatter_add or one strided slice "
      "per kernel offset, then crop the padding"),
 )

@@ -1,4 +1,4 @@
-"""Functions with known gradients, for grading exercise 10's gradient checker.
+"""Functions with known gradients, for grading exercise 9's gradient checker.
 
 Each is a picklable callable ``f(x) -> 0-d tensor`` (or a Python float) that the grader sends
 to the sandbox worker, where the student's ``numerical_gradient(f, x)`` calls it; ``gradient(x)``

@@ -99,17 +99,9 @@ EXERCISES: tuple[Exercise, ...] = (
         call_timeout=60.0,
         points=14,
     ),
+    # Backward passes by hand; the MNIST comparison stays the last exercise.
     Exercise(
-        "ex9_mnist",
-        "The MNIST comparison",
-        ("compare_models",),
-        call_timeout=300.0,
-        depends_on=("ex7_models", "ex8_training"),
-        points=15,
-    ),
-    # Backward passes by hand (the lead renumbers so that the MNIST comparison stays last).
-    Exercise(
-        "ex10_gradcheck",
+        "ex9_gradcheck",
         "A numerical gradient checker",
         ("numerical_gradient", "relative_error"),
         forbidden=("backward",),
@@ -119,7 +111,7 @@ EXERCISES: tuple[Exercise, ...] = (
         points=10,
     ),
     Exercise(
-        "ex11_conv_backward",
+        "ex10_conv_backward",
         "The convolution's backward pass",
         ("conv2d_backward",),
         forbidden=("conv", "backward"),
@@ -130,7 +122,7 @@ EXERCISES: tuple[Exercise, ...] = (
         points=16,
     ),
     Exercise(
-        "ex12_pool_backward",
+        "ex11_pool_backward",
         "The pooling layers' backward passes",
         ("max_pool2d_backward", "avg_pool2d_backward"),
         forbidden=("pool", "backward"),
@@ -141,7 +133,7 @@ EXERCISES: tuple[Exercise, ...] = (
         points=13,
     ),
     Exercise(
-        "ex13_softmax_ce_backward",
+        "ex12_softmax_ce_backward",
         "The gradient of softmax cross-entropy",
         ("cross_entropy_backward",),
         forbidden=("softmax", "cross_entropy", "nll_loss", "backward"),
@@ -149,6 +141,14 @@ EXERCISES: tuple[Exercise, ...] = (
         forbidden_why="the exercise is to write the gradient yourself from exp, max and sums; "
         "torch.autograd (backward(), torch.autograd.grad, torch.func) and torch's softmax are forbidden",
         points=8,
+    ),
+    Exercise(
+        "ex13_mnist",
+        "The MNIST comparison",
+        ("compare_models",),
+        call_timeout=300.0,
+        depends_on=("ex7_models", "ex8_training"),
+        points=15,
     ),
 )
 

@@ -1,4 +1,4 @@
-"""Public checks for exercise 12, ``max_pool2d_backward`` and ``avg_pool2d_backward``: autograd of torch's pooling."""
+"""Public checks for exercise 11, ``max_pool2d_backward`` and ``avg_pool2d_backward``: autograd of torch's pooling."""
 
 from __future__ import annotations
 

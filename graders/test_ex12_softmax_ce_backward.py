@@ -1,4 +1,4 @@
-"""Public checks for exercise 13, ``cross_entropy_backward``: autograd of ``F.cross_entropy`` (float64) as the oracle."""
+"""Public checks for exercise 12, ``cross_entropy_backward``: autograd of ``F.cross_entropy`` (float64) as the oracle."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Exercise 9: the MNIST comparison, assembled from your own exercises 7 and 8.
+"""Exercise 13: the MNIST comparison, assembled from your own exercises 7 and 8.
 
 The article ends by training a plain fully connected net and a CNN on MNIST and comparing
 them. Here you write that comparison: for each model name, build the model from

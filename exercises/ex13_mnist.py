@@ -1,4 +1,4 @@
-"""Exercise 9: the MNIST comparison, assembled from your own exercises 7 and 8.
+"""Exercise 13: the MNIST comparison, assembled from your own exercises 7 and 8.
 
 The article ends by training a plain fully connected net and a CNN on MNIST and comparing
 them. Here you write that comparison: for each model name, build the model from
@@ -47,15 +47,15 @@ evaluation. The result, one entry per model name, in the order given::
     }
 """
 
-# Exercise 9: The MNIST comparison.
+# Exercise 13: The MNIST comparison.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
-#     pytest graders -m ex9_mnist
+#     pytest graders -m ex13_mnist
 # Rules every exercise shares:
 #   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
 #     input): the checks compare every input before and after each call.
 #   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
 #     of the input's dtype and device where it says tensor).
-# (Generated from solutions/ex9_mnist.py by `cnnkit stubs`.)
+# (Generated from solutions/ex13_mnist.py by `cnnkit stubs`.)
 
 from __future__ import annotations
 
@@ -106,4 +106,4 @@ def compare_models(
         ``{name: {"parameters", "test_accuracy", "train_seconds", "epoch_losses", "model"}}``
         in the order of ``model_names`` (see the module docstring).
     """
-    raise NotImplementedError("ex9_mnist: write compare_models")
+    raise NotImplementedError("ex13_mnist: write compare_models")

@@ -1,4 +1,4 @@
-"""Hidden checks for exercise 13: extreme logits, one class, int32 targets, the reference as a second oracle."""
+"""Hidden checks for exercise 12: extreme logits, one class, int32 targets, the reference as a second oracle."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from cnnkit import tolerances
 from cnnkit.checks import check_tensor
 from cnnkit.strategies import logits_cases
 
-from graders.test_ex13_softmax_ce_backward import check_gradient, torch_gradient
+from graders.test_ex12_softmax_ce_backward import check_gradient, torch_gradient
 
 
 @pytest.mark.points(0.75)

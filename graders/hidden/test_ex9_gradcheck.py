@@ -1,4 +1,4 @@
-"""Hidden checks for exercise 10: the checker on a convolution layer, the reference as a second oracle."""
+"""Hidden checks for exercise 9: the checker on a convolution layer, the reference as a second oracle."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from cnnkit.checks import check_float, check_tensor
 from cnnkit.known_gradients import ConvLoss, WeightedSine
 from cnnkit.strategies import tensor, tensor_cases
 
-from graders.test_ex10_gradcheck import ESTIMATE, gradient_hints
+from graders.test_ex9_gradcheck import ESTIMATE, gradient_hints
 
 
 @pytest.mark.points(0.75)

@@ -1,4 +1,4 @@
-"""Exercise 11: the convolution's backward pass, written by hand.
+"""Exercise 10: the convolution's backward pass, written by hand.
 
 Training needs, for a loss L, the gradient of L with respect to every input of the convolution
 ``out = conv2d(x, weight, bias, stride, padding)``, given ``grad_out = dL/dout`` (same shape as
@@ -38,19 +38,6 @@ and pair stride and padding, non-square kernels, batch 1, strides larger than th
 (pixels no window reads), kernels as large as the input, any contiguity (channels-last too).
 """
 
-# Exercise 11: The convolution's backward pass.
-# Fill in every `raise NotImplementedError(...)`. Check your work with
-#     pytest graders -m ex11_conv_backward
-# Rules every exercise shares:
-#   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
-#     input): the checks compare every input before and after each call.
-#   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
-#     of the input's dtype and device where it says tensor).
-# Forbidden here (detected while your code runs; using one scores 0 on this exercise):
-#     torch functions and modules whose name contains *conv*, *backward*:
-#     the exercise is to write the gradients yourself; torch.autograd (backward(), torch.autograd.grad, torch.func) and torch's convolutions (conv_transpose2d, torch.nn.grad) are forbidden; F.pad, unfold, F.fold, einsum, matmul, loops and your own conv2d are allowed.
-# (Generated from solutions/ex11_conv_backward.py by `cnnkit stubs`.)
-
 from __future__ import annotations
 
 import torch
@@ -87,4 +74,28 @@ def conv2d_backward(
         ``(grad_x, grad_weight, grad_bias)`` with the shapes of ``x``, ``weight`` and ``(C_out,)``,
         in ``x``'s dtype. Inputs are not modified.
     """
-    raise NotImplementedError("ex11_conv_backward: write conv2d_backward")
+    ### BEGIN SOLUTION
+    stride_h, stride_w = _pair(stride)
+    pad_h, pad_w = _pair(padding)
+    batch, channels, height, width = x.shape
+    kernel_h, kernel_w = weight.shape[2], weight.shape[3]
+    out_h, out_w = grad_out.shape[2], grad_out.shape[3]
+
+    grad_bias = grad_out.sum(dim=(0, 2, 3))
+
+    padded = F.pad(x, (pad_w, pad_w, pad_h, pad_h))
+    windows = padded.unfold(2, kernel_h, stride_h).unfold(3, kernel_w, stride_w)  # (N, C, H_out, W_out, kH, kW)
+    # grad_weight[o, (c, u, v)] = sum over (n, i, j) of grad_out[o, (n, i, j)] * windows[(c, u, v), (n, i, j)]:
+    # one matrix product once both are laid out with (n, i, j) as the shared axis.
+    window_matrix = windows.permute(1, 4, 5, 0, 2, 3).reshape(channels * kernel_h * kernel_w, -1)
+    grad_matrix = grad_out.transpose(0, 1).reshape(grad_out.shape[1], -1)
+    grad_weight = (grad_matrix @ window_matrix.T).reshape(weight.shape)
+
+    # Each output position's share of its window, (N, C * kH * kW, H_out * W_out): the layout
+    # F.fold (col2im) takes; fold adds the overlapping windows into the padded shape.
+    columns = weight.reshape(weight.shape[0], -1).T @ grad_out.reshape(batch, grad_out.shape[1], out_h * out_w)
+    grad_padded = F.fold(columns, (height + 2 * pad_h, width + 2 * pad_w), (kernel_h, kernel_w),
+                         stride=(stride_h, stride_w))
+    grad_x = grad_padded[:, :, pad_h : pad_h + height, pad_w : pad_w + width]
+    return grad_x, grad_weight, grad_bias
+    ### END SOLUTION

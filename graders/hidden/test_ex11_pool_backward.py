@@ -1,4 +1,4 @@
-"""Hidden checks for exercise 12: larger and odd pooling settings, the reference as a second oracle."""
+"""Hidden checks for exercise 11: larger and odd pooling settings, the reference as a second oracle."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from cnnkit import tolerances
 from cnnkit.checks import check_tensor
 from cnnkit.strategies import WindowCase, tensor
 
-from graders.test_ex12_pool_backward import check_avg, check_max, grad_out_for, pool_cases, with_ties
+from graders.test_ex11_pool_backward import check_avg, check_max, grad_out_for, pool_cases, with_ties
 
 
 @pytest.mark.points(1.5)

@@ -1,4 +1,4 @@
-"""Public checks for exercise 11, ``conv2d_backward``: autograd of ``F.conv2d`` (float64) as the oracle."""
+"""Public checks for exercise 10, ``conv2d_backward``: autograd of ``F.conv2d`` (float64) as the oracle."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Exercise 12: the pooling layers' backward passes, written by hand.
+"""Exercise 11: the pooling layers' backward passes, written by hand.
 
 Pooling has no weights, so its backward pass only routes ``grad_out`` (the loss's gradient with
 respect to the pooled output) back to the input positions each output came from. Windows,
@@ -36,6 +36,19 @@ ties (integers), up to 12x12, overlapping and gapped windows, ``stride=None``, i
 arguments, padding, all-negative inputs, any contiguity.
 """
 
+# Exercise 11: The pooling layers' backward passes.
+# Fill in every `raise NotImplementedError(...)`. Check your work with
+#     pytest graders -m ex11_pool_backward
+# Rules every exercise shares:
+#   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
+#     input): the checks compare every input before and after each call.
+#   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
+#     of the input's dtype and device where it says tensor).
+# Forbidden here (detected while your code runs; using one scores 0 on this exercise):
+#     torch functions and modules whose name contains *pool*, *backward*:
+#     the exercise is to route the gradients yourself; torch.autograd (backward(), torch.autograd.grad, torch.func) and torch's pooling are forbidden; F.pad, unfold, F.fold, argmax, scatter_add and loops are allowed.
+# (Generated from solutions/ex11_pool_backward.py by `cnnkit stubs`.)
+
 from __future__ import annotations
 
 import torch
@@ -59,14 +72,7 @@ def _fold_windows(shares: torch.Tensor, x_shape: torch.Size, kernel: tuple[int, 
     ``shares`` (N, C, H_out, W_out, kH, kW) holds, for each window, what each of its positions
     receives. Returns (N, C, H, W): the padded sum, with the padding cropped off.
     """
-    ### BEGIN SOLUTION
-    batch, channels, height, width = x_shape
-    (kernel_h, kernel_w), (pad_h, pad_w) = kernel, padding
-    out_h, out_w = shares.shape[2], shares.shape[3]
-    columns = shares.permute(0, 1, 4, 5, 2, 3).reshape(batch, channels * kernel_h * kernel_w, out_h * out_w)
-    summed = F.fold(columns, (height + 2 * pad_h, width + 2 * pad_w), kernel, stride=stride)
-    return summed[:, :, pad_h : pad_h + height, pad_w : pad_w + width]
-    ### END SOLUTION
+    raise NotImplementedError("ex11_pool_backward: write _fold_windows")
 
 
 def max_pool2d_backward(
@@ -84,17 +90,7 @@ def max_pool2d_backward(
         grad_x (N, C, H, W): each window's gradient at the first position (row-major) of its
         maximum, summed over overlapping windows.
     """
-    ### BEGIN SOLUTION
-    kernel = _pair(kernel_size)
-    steps = _pair(kernel_size if stride is None else stride)
-    pads = _pair(padding)
-    padded = F.pad(x, (pads[1], pads[1], pads[0], pads[0]), value=float("-inf"))
-    windows = padded.unfold(2, kernel[0], steps[0]).unfold(3, kernel[1], steps[1])
-    flat = windows.reshape(*windows.shape[:4], kernel[0] * kernel[1])
-    first_max = F.one_hot(flat.argmax(dim=-1), kernel[0] * kernel[1]).to(grad_out.dtype)
-    shares = (first_max * grad_out.unsqueeze(-1)).reshape(windows.shape)
-    return _fold_windows(shares, x.shape, kernel, steps, pads)
-    ### END SOLUTION
+    raise NotImplementedError("ex11_pool_backward: write max_pool2d_backward")
 
 
 def avg_pool2d_backward(
@@ -112,11 +108,4 @@ def avg_pool2d_backward(
         grad_x (N, C, H, W): ``grad_out / (kH * kW)`` spread over each window, summed over
         overlapping windows, the padding's shares dropped.
     """
-    ### BEGIN SOLUTION
-    kernel = _pair(kernel_size)
-    steps = _pair(kernel_size if stride is None else stride)
-    pads = _pair(padding)
-    share = grad_out / (kernel[0] * kernel[1])
-    shares = share[..., None, None].expand(*grad_out.shape, kernel[0], kernel[1])
-    return _fold_windows(shares, x.shape, kernel, steps, pads)
-    ### END SOLUTION
+    raise NotImplementedError("ex11_pool_backward: write avg_pool2d_backward")

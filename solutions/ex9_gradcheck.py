@@ -1,4 +1,4 @@
-"""Exercise 10: a numerical gradient checker, to test the backward passes you write next.
+"""Exercise 9: a numerical gradient checker, to test the backward passes you write next.
 
 The next exercises compute gradients by hand. Before trusting a hand-written gradient, compare
 it with one estimated from function values alone. For a scalar function ``f`` of a tensor
@@ -38,19 +38,6 @@ formula to 1e-7 relative; ``f`` may return a 0-d tensor or a Python float; ``x``
 unchanged. ``relative_error`` matches its formula to 1e-7 and returns a Python float.
 """
 
-# Exercise 10: A numerical gradient checker.
-# Fill in every `raise NotImplementedError(...)`. Check your work with
-#     pytest graders -m ex10_gradcheck
-# Rules every exercise shares:
-#   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
-#     input): the checks compare every input before and after each call.
-#   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
-#     of the input's dtype and device where it says tensor).
-# Forbidden here (detected while your code runs; using one scores 0 on this exercise):
-#     torch functions and modules whose name contains *backward*:
-#     the exercise is to estimate gradients from function values alone; torch.autograd (backward(), torch.autograd.grad, torch.func) is forbidden too.
-# (Generated from solutions/ex10_gradcheck.py by `cnnkit stubs`.)
-
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -73,7 +60,20 @@ def numerical_gradient(f: ScalarFunction, x: torch.Tensor, eps: float = 1e-6) ->
         Tensor of ``x``'s shape and dtype: entry ``i`` is
         ``(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)``.
     """
-    raise NotImplementedError("ex10_gradcheck: write numerical_gradient")
+    ### BEGIN SOLUTION
+    point = x.detach().clone().contiguous()
+    flat = point.view(-1)
+    grad = torch.empty_like(flat)
+    for index in range(flat.numel()):
+        original = float(flat[index])
+        flat[index] = original + eps
+        above = float(f(point))
+        flat[index] = original - eps
+        below = float(f(point))
+        flat[index] = original  # restore the exact value, not original + eps - eps
+        grad[index] = (above - below) / (2 * eps)
+    return grad.view(x.shape)
+    ### END SOLUTION
 
 
 def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -85,4 +85,8 @@ def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
     Returns:
         A Python float (0.0 when ``a`` equals ``b``).
     """
-    raise NotImplementedError("ex10_gradcheck: write relative_error")
+    ### BEGIN SOLUTION
+    difference = (a - b).abs()
+    scale = (a.abs() + b.abs()).clamp(min=1e-8)
+    return float((difference / scale).max())
+    ### END SOLUTION

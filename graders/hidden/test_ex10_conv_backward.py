@@ -1,4 +1,4 @@
-"""Hidden checks for exercise 11, ``conv2d_backward``: larger and odd cases, the reference as a second oracle."""
+"""Hidden checks for exercise 10, ``conv2d_backward``: larger and odd cases, the reference as a second oracle."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from cnnkit import tolerances
 from cnnkit.checks import check_tensor
 from cnnkit.strategies import WindowCase, tensor, window_cases
 
-from graders.test_ex11_conv_backward import NAMES, check_gradients, grad_out_for
+from graders.test_ex10_conv_backward import NAMES, check_gradients, grad_out_for
 
 
 @pytest.mark.points(3)

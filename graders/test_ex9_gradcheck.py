@@ -1,4 +1,4 @@
-"""Public checks for exercise 10, ``numerical_gradient`` and ``relative_error``: functions with known gradients."""
+"""Public checks for exercise 9, ``numerical_gradient`` and ``relative_error``: functions with known gradients."""
 
 from __future__ import annotations
 
