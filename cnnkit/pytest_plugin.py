@@ -200,7 +200,15 @@ class GradingSession:
             )
         if dropped:
             config.hook.pytest_deselected(items=dropped)
-            items[:] = kept
+        # Curriculum order (a stable sort keeps each grader file's tests together): an exercise is
+        # graded before the exercises built on it, so a function that hangs times out first in its
+        # own exercise and is not waited on again by the ones that run it (``TimeoutMemory``).
+        order = {exercise.module: index for index, exercise in enumerate(spec.EXERCISES)}
+        def curriculum_index(item: pytest.Item) -> int:
+            result = self.results.get(item.nodeid)
+            return order.get(result.exercise, len(order)) if result is not None else len(order)
+
+        items[:] = sorted(kept, key=curriculum_index)
         self.write_report()  # every test listed ("not run") before any runs: a killed run still lists them all
 
     # -- running ------------------------------------------------------------------------------
