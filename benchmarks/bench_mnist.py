@@ -9,13 +9,13 @@ Adam (lr 0.001), and its ``evaluate_model``. ``SmallCNN`` is not in the article:
 row trains the kit's ``SmallCNN`` in the article's pipeline. The kit's (what ``cnnkit compare``
 does on the CPU):
 
-* in memory: the whole set normalised once (``cnnkit.data.Batches``);
+* in memory: the whole set normalised once (``cnnkit.mnist.data.Batches``);
 * channels-last activations and weights;
 * bfloat16 autocast where the CPU computes in bfloat16 natively, all cores, denormals flushed
-  (``cnnkit.compare.training_context``);
-* ``cnnkit.fast_layers``: the same max-pool and dropout, on faster kernels;
-* Adam's fused kernel (``cnnkit.compare.fastest_adam``);
-* glibc keeps freed memory (``cnnkit.compare.keep_freed_memory``);
+  (``cnnkit.mnist.compare.training_context``);
+* ``cnnkit.mnist.fast_layers``: the same max-pool and dropout, on faster kernels;
+* Adam's fused kernel (``cnnkit.mnist.compare.fastest_adam``);
+* glibc keeps freed memory (``cnnkit.mnist.compare.keep_freed_memory``);
 
 running the reference ``train_model`` of exercise 8. ``--ablation`` adds one kit pipeline per
 lever with that lever off (and one with only the in-memory batches), to show what each is worth.
@@ -152,8 +152,8 @@ class Worker:
         import ex8_training
         import ex13_mnist
 
-        from cnnkit import compare
-        from cnnkit.data import Batches, load_split, normalize
+        from cnnkit.mnist import compare
+        from cnnkit.mnist.data import Batches, load_split, normalize
 
         self.pipeline, self.root = pipeline, root
         self.article = article_code
@@ -334,8 +334,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     args = parser.parse_args(argv)
 
-    from cnnkit.compare import MODEL_KEYS
-    from cnnkit.data import load_split, resolve_root
+    from cnnkit.mnist.compare import MODEL_KEYS
+    from cnnkit.mnist.data import load_split, resolve_root
 
     root = resolve_root(args.data)
     load_split("train", root, download=False)  # verifies the files, clear error if absent

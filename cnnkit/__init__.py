@@ -1,3 +1,65 @@
-"""cnnkit: the machinery of the CNN exercise kit (grading engine, sandbox, stub generator, CLI, data)."""
+"""cnnkit: the machinery of the CNN exercise kit.
 
-__version__ = "0.1.0"
+Packages (the architecture):
+
+* ``cnnkit.spec``, ``cnnkit.tolerances``: the curriculum, declared once (exercises, points,
+  forbidden APIs, tolerances); ``cnnkit.paths``, ``cnnkit.errors``, ``cnnkit.cli``: the house.
+* ``cnnkit.grading``: the pytest plugin, the one grading runner, checks and feedback, reports,
+  batches, the ``cnnkit grade`` command.
+* ``cnnkit.sandbox``: the worker process student code runs in, and its operating-system confinement.
+* ``cnnkit.course``: stubs, notebooks, the nbgrader course, the student release, nbgrader's autograde step.
+* ``cnnkit.mnist``: MNIST data, the ``cnnkit compare`` training comparison and its fast layers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+
+__version__ = "0.2.0"
+
+#: Module names of the flat layout before 0.2 -> where they live now. Graders, notebooks and
+#: student releases built before the move import the old names; they keep working (the same module
+#: object under both names), so a course in progress survives an upgrade of the kit.
+MOVED: dict[str, str] = {
+    "cnnkit.pytest_plugin": "cnnkit.grading.plugin",
+    "cnnkit.grade": "cnnkit.grading.grade",
+    "cnnkit.batch": "cnnkit.grading.batch",
+    "cnnkit.reports": "cnnkit.grading.reports",
+    "cnnkit.feedback": "cnnkit.grading.feedback",
+    "cnnkit.checks": "cnnkit.grading.checks",
+    "cnnkit.strategies": "cnnkit.grading.strategies",
+    "cnnkit.submission": "cnnkit.grading.submission",
+    "cnnkit.known_gradients": "cnnkit.grading.known_gradients",
+    "cnnkit.mnist_grading": "cnnkit.mnist.grading",
+    "cnnkit.stubgen": "cnnkit.course.stubgen",
+    "cnnkit.notebook": "cnnkit.course.notebook",
+    "cnnkit.release": "cnnkit.course.release",
+    "cnnkit.autograde": "cnnkit.course.autograde",
+    "cnnkit.data": "cnnkit.mnist.data",
+    "cnnkit.compare": "cnnkit.mnist.compare",
+    "cnnkit.fast_layers": "cnnkit.mnist.fast_layers",
+}
+# ``cnnkit.grading`` (the runner) and ``cnnkit.course`` (the course builder) became packages;
+# their old public names are forwarded by each package's ``__getattr__``.
+
+
+class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Answer an old module name with the module at its new place."""
+
+    def find_spec(self, fullname, path=None, target=None):  # noqa: ANN001, ANN201 - importlib's protocol
+        if fullname in MOVED:
+            return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec):  # noqa: ANN001, ANN201
+        return importlib.import_module(MOVED[spec.name])
+
+    def exec_module(self, module):  # noqa: ANN001, ANN201 - already executed under its new name
+        pass
+
+
+if not any(isinstance(finder, _MovedModuleFinder) for finder in sys.meta_path):
+    sys.meta_path.append(_MovedModuleFinder())

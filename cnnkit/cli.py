@@ -10,11 +10,11 @@ from cnnkit.errors import USAGE, CommandError
 
 # name -> (module with add_arguments(parser) and run(args) -> int, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "stubs": ("cnnkit.stubgen", "regenerate the student stubs in exercises/ from solutions/"),
-    "grade": ("cnnkit.grade", "grade a submission (or a class of them) and write reports"),
-    "compare": ("cnnkit.compare", "train and compare the plain net and the CNNs on MNIST"),
-    "course": ("cnnkit.course", "write the nbgrader course (notebooks) from the solutions"),
-    "release": ("cnnkit.release", "write the student release: stubs, public graders, notebooks"),
+    "stubs": ("cnnkit.course.stubgen", "regenerate the student stubs in exercises/ from solutions/"),
+    "grade": ("cnnkit.grading.grade", "grade a submission (or a class of them) and write reports"),
+    "compare": ("cnnkit.mnist.compare", "train and compare the plain net and the CNNs on MNIST"),
+    "course": ("cnnkit.course.build", "write the nbgrader course (notebooks) from the solutions"),
+    "release": ("cnnkit.course.release", "write the student release: stubs, public graders, notebooks"),
 }
 
 

@@ -6,7 +6,7 @@ them. Here you write that comparison: for each model name, build the model from
 training, and measure the test accuracy with *your* ``evaluate_model``.
 
 The batches come ready-made: ``train_batches`` and ``test_batches`` are re-iterable sources of
-``(images (N, 1, 28, 28), labels (N,))``, e.g. ``cnnkit.data.Batches`` over the whole dataset
+``(images (N, 1, 28, 28), labels (N,))``, e.g. ``cnnkit.mnist.data.Batches`` over the whole dataset
 in memory. Iterate them once per epoch (``train_model`` already does). The kit's
 ``cnnkit compare`` command and the grader call this function with their own batches, a
 ``criterion`` that records the loss for the progress bar, a ``prepare_model`` hook that
@@ -63,11 +63,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-import torch
-from torch import nn
-
 import ex7_models
+import torch
 from ex8_training import evaluate_model, train_model
+from torch import nn
 
 Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
 MODEL_NAMES: tuple[str, ...] = ("PlainNN", "MNIST_CNN", "SmallCNN")

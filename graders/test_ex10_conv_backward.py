@@ -10,8 +10,8 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.checks import Hint, check_tensor, fail
-from cnnkit.strategies import WindowCase, pair, tensor, window_cases
+from cnnkit.grading.checks import Hint, check_tensor, fail
+from cnnkit.grading.strategies import WindowCase, pair, tensor, window_cases
 
 NAMES = ("grad_x", "grad_weight", "grad_bias")
 

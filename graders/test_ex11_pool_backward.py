@@ -10,8 +10,8 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.checks import Hint, check_tensor
-from cnnkit.strategies import WindowCase, pair, tensor, window_cases
+from cnnkit.grading.checks import Hint, check_tensor
+from cnnkit.grading.strategies import WindowCase, pair, tensor, window_cases
 
 
 def pool_cases(max_side: int = 7):

@@ -8,8 +8,8 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.checks import Hint, check_tensor
-from cnnkit.strategies import LogitsCase, logits_cases
+from cnnkit.grading.checks import Hint, check_tensor
+from cnnkit.grading.strategies import LogitsCase, logits_cases
 
 
 def torch_gradient(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from cnnkit.data import sample_batches
-from cnnkit.mnist_grading import check_learns, check_parameters, check_structure
+from cnnkit.mnist.data import sample_batches
+from cnnkit.mnist.grading import check_learns, check_parameters, check_structure
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from cnnkit.checks import Hint, check_int, fail
+from cnnkit.grading.checks import Hint, check_int, fail
 
 # The kit's worked examples on a 32x32 image (see the exercise's docstring).
 EXAMPLES_32 = [

@@ -8,8 +8,8 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.checks import Hint, check_tensor
-from cnnkit.strategies import WindowCase, pair, window_cases
+from cnnkit.grading.checks import Hint, check_tensor
+from cnnkit.grading.strategies import WindowCase, pair, window_cases
 
 
 def conv_hints(case: WindowCase, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None) -> list[Hint]:

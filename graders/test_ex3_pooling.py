@@ -8,8 +8,8 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.checks import Hint, check_tensor, fail
-from cnnkit.strategies import WindowCase, pair, window_cases
+from cnnkit.grading.checks import Hint, check_tensor, fail
+from cnnkit.grading.strategies import WindowCase, pair, window_cases
 
 # PyTorch's rule for pooling: padding <= kernel / 2 on each axis.
 pooling_cases = window_cases(conv=False, max_padding_ratio=0.5, allow_none_stride=True)

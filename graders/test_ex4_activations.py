@@ -10,8 +10,8 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.checks import Hint, check_tensor, fail
-from cnnkit.strategies import tensor_cases
+from cnnkit.grading.checks import Hint, check_tensor, fail
+from cnnkit.grading.strategies import tensor_cases
 
 ACTIVATIONS = ["relu", "sigmoid", "tanh"]
 SMOOTH = ["sigmoid", "tanh"]  # the two that overflow when written naively

@@ -14,9 +14,9 @@ import torch
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.checks import Hint, check_tensor, fail
+from cnnkit.grading.checks import Hint, check_tensor, fail
+from cnnkit.grading.strategies import DropoutCase, dropout_cases
 from cnnkit.sandbox import GeneratorSeed, StudentCodeError
-from cnnkit.strategies import DropoutCase, dropout_cases
 
 SIGMAS = tolerances.DROPOUT_SIGMAS  # width of every statistical bound (a correct dropout fails one in ~500 million)
 

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cnnkit import tolerances
-from cnnkit.checks import Hint, check_tensor, fail
-from cnnkit.strategies import LogitsCase, TensorCase, logits_cases, tensor_cases
+from cnnkit.grading.checks import Hint, check_tensor, fail
+from cnnkit.grading.strategies import LogitsCase, TensorCase, logits_cases, tensor_cases
 
 SHIFT_HINT = "exp overflows for large logits: subtract the maximum along dim before exp"
 LSE_HINT = ("log(softmax(z)) underflows to log(0) = -inf for a tiny probability: compute "

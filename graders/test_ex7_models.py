@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 import torch
 import torch.nn.functional as F
 
 from cnnkit import tolerances
-from dataclasses import dataclass
-
-from cnnkit.checks import Hint, check_int, check_tensor, fail
+from cnnkit.grading.checks import Hint, check_int, check_tensor, fail
 from cnnkit.sandbox import StudentCodeError
 from cnnkit.sandbox.ops import build_count_model
 

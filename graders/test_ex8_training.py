@@ -18,7 +18,7 @@ import pytest
 import torch
 
 from cnnkit import tolerances
-from cnnkit.checks import Hint, check_tensor, fail
+from cnnkit.grading.checks import Hint, check_tensor, fail
 from cnnkit.sandbox.ops import LoopSetup
 
 Weights = list[torch.Tensor]

@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cnnkit import tolerances
-from cnnkit.checks import Hint, check_float, check_tensor, fail
-from cnnkit.known_gradients import LogSumExp, PythonFloat, SumOfCubes, WeightedSine
-from cnnkit.strategies import TensorCase, tensor, tensor_cases
+from cnnkit.grading.checks import Hint, check_float, check_tensor, fail
+from cnnkit.grading.known_gradients import LogSumExp, PythonFloat, SumOfCubes, WeightedSine
+from cnnkit.grading.strategies import TensorCase, tensor, tensor_cases
 from cnnkit.tolerances import Tolerance
 
 # The estimate is compared with the exact gradient: central differences at eps=1e-6 in float64

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnkit.data import SAMPLE_PATH, load_split
+from cnnkit.mnist.data import SAMPLE_PATH, load_split
 
 
 def stratified_indices(labels: np.ndarray, per_class: int, rng: np.random.Generator) -> np.ndarray:

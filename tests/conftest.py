@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from cnnkit import paths
-from cnnkit.grading import grade_submission
+from cnnkit.grading.runner import grade_submission
 
 
 @pytest.fixture(scope="session")

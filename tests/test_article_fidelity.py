@@ -19,10 +19,11 @@ import torch.fx
 import torch.nn as nn
 import torch.nn.functional as F
 
-from cnnkit import paths
+from cnnkit import (
+    paths,  # -- the article's code, as printed -------------------------------------------------------------
+)
 
 
-# -- the article's code, as printed -------------------------------------------------------------
 class PlainNN(nn.Module):
     def __init__(self):
         super(PlainNN, self).__init__()

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import write_idx
 
 from cnnkit import paths
-from cnnkit.data import SPLITS, load_sample
-from helpers import write_idx
+from cnnkit.mnist.data import SPLITS, load_sample
 
 BENCH = paths.ROOT / "benchmarks" / "bench_mnist.py"
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cnnkit import cli, paths, stubgen
+from cnnkit import cli, paths
+from cnnkit.course import stubgen
 from cnnkit.errors import FAULT, USAGE, CommandError
 
 
@@ -60,8 +61,8 @@ def test_grade_usage_mistakes_are_one_line_with_usage_status(tmp_path: Path, cap
 
 
 def test_a_grader_fault_is_one_line_with_fault_status(capsys, monkeypatch):
-    from cnnkit import grade
-    from cnnkit.grading import GraderFault
+    from cnnkit.grading import grade
+    from cnnkit.grading.runner import GraderFault
 
     def faulty(*args, **kwargs):
         raise GraderFault("the grader produced no report (pytest exit 4):\nERROR: usage: ...\n  many lines")
@@ -74,7 +75,7 @@ def test_a_grader_fault_is_one_line_with_fault_status(capsys, monkeypatch):
 
 def test_grade_passes_the_chosen_exercises_to_the_runner(capsys, monkeypatch):
     """--exercise goes to the runner's ``exercises=``, not a hand-built ``-m``."""
-    from cnnkit import grade
+    from cnnkit.grading import grade
 
     seen = {}
 
@@ -99,7 +100,7 @@ def test_course_mistakes_are_one_line(tmp_path: Path, capsys):
 
 
 def test_course_collection_failure_is_one_line_with_fault_status(tmp_path: Path, capsys, monkeypatch):
-    from cnnkit import course
+    from cnnkit.course import build as course
 
     def failing(root=None):
         raise course.CollectionFailed("collecting the graders failed (exit 2):\nE   SyntaxError\n  more")

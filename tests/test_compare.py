@@ -8,9 +8,10 @@ import shutil
 import pytest
 import torch
 
-from cnnkit import compare, paths
+from cnnkit import paths
 from cnnkit.cli import main
 from cnnkit.errors import USAGE, CommandError
+from cnnkit.mnist import compare
 
 
 def test_end_to_end_on_the_sample(tmp_path, capsys):
@@ -22,7 +23,7 @@ def test_end_to_end_on_the_sample(tmp_path, capsys):
     assert list(report["results"]) == ["PlainNN", "SmallCNN"]
     assert report["results"]["SmallCNN"]["parameters"] == 105_866
     settings = report["settings"]
-    assert settings["layers"] == "cnnkit.fast_layers" and settings["optimizer"] == "Adam (fused)"
+    assert settings["layers"] == "cnnkit.mnist.fast_layers" and settings["optimizer"] == "Adam (fused)"
     assert all(r["test_accuracy"] > 50 and len(r["epoch_losses"]) == 1 for r in report["results"].values())
     matrix = torch.tensor(report["confusion_matrix"])
     assert matrix.shape == (10, 10) and matrix.sum(dim=1).tolist() == [50] * 10
@@ -60,7 +61,7 @@ def test_validation_pass_leaves_training_as_it_was():
         import ex8_training
     finally:
         sys_path.remove(str(paths.SOLUTIONS_DIR))
-    from cnnkit.data import Batches, load_sample, normalize, split_validation
+    from cnnkit.mnist.data import Batches, load_sample, normalize, split_validation
 
     images, labels = load_sample()["train"]
     train, validation = split_validation(normalize(images), labels)
@@ -80,7 +81,7 @@ def test_validation_pass_leaves_training_as_it_was():
 
 
 def test_split_validation_holds_out_the_last_images():
-    from cnnkit.data import split_validation, validation_count
+    from cnnkit.mnist.data import split_validation, validation_count
 
     images, labels = torch.arange(60_000).float(), torch.arange(60_000)
     (train_images, _), (held_images, held_labels) = split_validation(images, labels)

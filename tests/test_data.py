@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
-from cnnkit import data
 from helpers import write_idx
+
+from cnnkit.mnist import data
 
 REAL_ROOT = os.environ.get(data.ENV_VAR)
 

@@ -1,4 +1,4 @@
-"""``cnnkit.fast_layers``: the swapped-in layers compute what the stock layers compute."""
+"""``cnnkit.mnist.fast_layers``: the swapped-in layers compute what the stock layers compute."""
 
 from __future__ import annotations
 
@@ -11,8 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from cnnkit import compare, paths
-from cnnkit.fast_layers import ByteMaskDropout, LayoutKeepingMaxPool2d, exact_in_bytes, random_bytes_like, speed_up
+from cnnkit import paths
+from cnnkit.mnist import compare
+from cnnkit.mnist.fast_layers import (
+    ByteMaskDropout,
+    LayoutKeepingMaxPool2d,
+    exact_in_bytes,
+    random_bytes_like,
+    speed_up,
+)
 
 CHANNELS_LAST = torch.channels_last
 

@@ -6,7 +6,8 @@ import ast
 
 import pytest
 
-from cnnkit import paths, spec, stubgen
+from cnnkit import paths, spec
+from cnnkit.course import stubgen
 
 
 def test_exercises_are_generated_from_solutions():

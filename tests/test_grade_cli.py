@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from helpers import TESTS_DIR, build_submission
 
-from cnnkit import grade, paths, reports
+from cnnkit import paths
 from cnnkit.cli import main as cnnkit_main
-from cnnkit.grading import GraderFault, grade_submission
+from cnnkit.grading import grade, reports
+from cnnkit.grading.runner import GraderFault, grade_submission
 
 EX1 = ["--exercise", "ex1_output_size"]
 

@@ -16,7 +16,7 @@ import pytest
 from helpers import ALTERNATIVES_DIR, MUTANTS_DIR, build_submission, module_of, variant_files
 
 from cnnkit import paths, spec
-from cnnkit.grading import grade_submission, pytest_command, scores_by_exercise
+from cnnkit.grading.runner import grade_submission, pytest_command, scores_by_exercise
 
 MUTANTS = variant_files(MUTANTS_DIR)
 ALTERNATIVES = variant_files(ALTERNATIVES_DIR)

@@ -22,7 +22,7 @@ from helpers import TESTS_DIR, build_submission, module_of, variant_files
 
 from cnnkit import paths, spec
 from cnnkit.cli import main as cnnkit_main
-from cnnkit.grading import grade_submission, scores_by_exercise
+from cnnkit.grading.runner import grade_submission, scores_by_exercise
 
 HOSTILE_DIR = TESTS_DIR / "hostile"
 HOSTILE = variant_files(HOSTILE_DIR)
@@ -259,7 +259,7 @@ def test_overall_time_limit_reports_unfinished_tests_as_timeout(tmp_path: Path):
 
 def test_a_submission_cannot_touch_another_runs_report(tmp_path: Path):
     """In a parallel batch, a hostile submission must not overwrite another submission's in-progress report."""
-    from cnnkit.grading import REPORTS_ROOT
+    from cnnkit.grading.runner import REPORTS_ROOT
 
     REPORTS_ROOT.mkdir(mode=0o700, exist_ok=True)
     other = REPORTS_ROOT / f"report-other-run-{tmp_path.name}"
@@ -361,7 +361,7 @@ def test_a_student_cannot_rewrite_a_classmates_files_in_a_parallel_batch(tmp_pat
 
 def test_advisory_isolation_is_reported_and_can_be_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
     """With the OS layers switched off, every report says "advisory", and --require-isolation refuses to grade."""
-    from cnnkit import reports
+    from cnnkit.grading import reports
 
     report = grade_submission(paths.SOLUTIONS_DIR, exercises=["ex1_output_size"], env={"CNNKIT_ISOLATION": "advisory"})
     assert report["isolation"]["level"] == "advisory"

@@ -3,7 +3,7 @@
 Students: ``full`` (the reference code in every code cell), ``stubs`` (the released notebooks
 untouched) and ``tamper`` (exercise 1 with a known mistake, a locked test cell rewritten to
 print "passed", another test cell deleted) and ``patcher`` (exercise 1's stub plus a code cell that
-replaces ``cnnkit.notebook.check``). The gradebook must say: full marks, zero, exactly what the
+replaces ``cnnkit.course.notebook.check``). The gradebook must say: full marks, zero, exactly what the
 kit's own grader gives that mistaken code, and zero.
 """
 
@@ -21,8 +21,8 @@ from helpers import MUTANTS_DIR, build_submission
 from test_release import MARKERS, _normalized, secret_bodies
 
 from cnnkit import paths
-from cnnkit.course import collect_registry, write_course
-from cnnkit.grading import grade_submission
+from cnnkit.course.build import collect_registry, write_course
+from cnnkit.grading.runner import grade_submission
 
 pytestmark = pytest.mark.slow
 
@@ -102,7 +102,7 @@ PATCH_CHECK = """
 
 # The student's kernel runs this: every check then "passes" without grading anything.
 import builtins
-import cnnkit.notebook as nb
+import cnnkit.course.notebook as nb
 
 nb.check = lambda *args, **kwargs: None
 builtins.check = nb.check
@@ -110,7 +110,7 @@ builtins.check = nb.check
 
 
 def patched_check(released: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Exercise 1's stub untouched, plus code in its code cell that replaces ``cnnkit.notebook.check``."""
+    """Exercise 1's stub untouched, plus code in its code cell that replaces ``cnnkit.course.notebook.check``."""
     code_id = "ex1_output_size__code"
     stub = next(c.source for c in released.cells if _grade_id(c) == code_id)
     return with_code(released, {code_id: stub + PATCH_CHECK})

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from cnnkit import paths, stubgen
-from cnnkit.course import HIDDEN_BEGIN, HIDDEN_END
-from cnnkit.release import write_release
+from cnnkit import paths
+from cnnkit.course import stubgen
+from cnnkit.course.build import HIDDEN_BEGIN, HIDDEN_END
+from cnnkit.course.release import write_release
 
 MARKERS = {stubgen.BEGIN, stubgen.END, HIDDEN_BEGIN, HIDDEN_END}
 MIN_BODY_CHARS = 60  # shorter bodies (``return x``) are too generic to prove a leak
@@ -90,7 +91,7 @@ def test_secret_bodies_are_found():
 
 def test_release_has_what_students_need(release: Path):
     for part in ("exercises/ex1_output_size.py", "graders/conftest.py", "graders/test_ex1_output_size.py",
-                 "cnnkit/pytest_plugin.py", "notebooks/ex2_conv2d/ex2_conv2d.ipynb", "README.md", "pyproject.toml"):
+                 "cnnkit/grading/plugin.py", "notebooks/ex2_conv2d/ex2_conv2d.ipynb", "README.md", "pyproject.toml"):
         assert (release / part).is_file(), part
     if paths.DATASETS_DIR.is_dir():
         assert any((release / "datasets").iterdir())

@@ -15,7 +15,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from cnnkit import paths, reports
+from cnnkit import paths
+from cnnkit.grading import reports
 
 SCHEMA_PATH = Path("/work/shared/docs/gradescope-results.schema.json")
 
@@ -104,7 +105,7 @@ def test_gradebook_rows_match_the_reports(tmp_path: Path):
 
 def test_method_hints_follow_a_matching_failure_only():
     """Stubs say what to compute; the how is in the feedback, after a failure that shows the need."""
-    from cnnkit.feedback import describe_failure
+    from cnnkit.grading.feedback import describe_failure
 
     shape = AssertionError("conv2d: your shape (1, 1, 1, 2) / expected shape (1, 1, 1, 3)\n  input: x (1, 1, 1, 1)")
     assert "F.pad(x, (pw, pw, ph, ph))" in describe_failure(shape, "ex2_conv2d")
@@ -124,7 +125,7 @@ def test_text_counts_a_zeroed_exercises_tests_as_forbidden():
 
 
 # -- the plugin, run on a tiny graders folder ------------------------------------------------------
-GRADER_CONFTEST = "from cnnkit.pytest_plugin import pytest_addoption, pytest_configure, ref, sub  # noqa: F401\n"
+GRADER_CONFTEST = "from cnnkit.grading.plugin import pytest_addoption, pytest_configure, ref, sub  # noqa: F401\n"
 PUBLIC_GRADER = '''
 import pytest
 from cnnkit.sandbox.errors import ForbiddenCall
@@ -205,7 +206,7 @@ def test_a_failure_that_does_not_reproduce_is_failed_and_says_so():
     """Hypothesis wraps it in FlakyFailure (an exception group): the group, not its first leaf, says flaky."""
     from hypothesis.errors import FlakyFailure
 
-    from cnnkit.feedback import describe_failure, status_of
+    from cnnkit.grading.feedback import describe_failure, status_of
 
     for inner in (AssertionError("conv2d: values differ"), TypeError("unsupported operand")):
         flaky = FlakyFailure("Inconsistent results", [inner])

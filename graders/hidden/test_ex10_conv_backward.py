@@ -7,9 +7,8 @@ import torch
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.checks import check_tensor
-from cnnkit.strategies import WindowCase, tensor, window_cases
-
+from cnnkit.grading.checks import check_tensor
+from cnnkit.grading.strategies import WindowCase, tensor, window_cases
 from graders.test_ex10_conv_backward import NAMES, check_gradients, grad_out_for
 
 

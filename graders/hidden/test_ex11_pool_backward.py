@@ -8,9 +8,8 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.checks import check_tensor
-from cnnkit.strategies import WindowCase, tensor
-
+from cnnkit.grading.checks import check_tensor
+from cnnkit.grading.strategies import WindowCase, tensor
 from graders.test_ex11_pool_backward import check_avg, check_max, grad_out_for, pool_cases, with_ties
 
 

@@ -7,9 +7,8 @@ import torch
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.checks import check_tensor
-from cnnkit.strategies import logits_cases
-
+from cnnkit.grading.checks import check_tensor
+from cnnkit.grading.strategies import logits_cases
 from graders.test_ex12_softmax_ce_backward import check_gradient, torch_gradient
 
 

@@ -5,9 +5,17 @@ from __future__ import annotations
 import pytest
 from torch import nn
 
-from cnnkit.checks import fail
-from cnnkit.data import Batches, sample_batches
-from cnnkit.mnist_grading import UNTRAINED_LOSS, WHAT, check_learns, check_parameters, check_structure, frozen_optimizer, zeroed_model
+from cnnkit.grading.checks import fail
+from cnnkit.mnist.data import Batches, sample_batches
+from cnnkit.mnist.grading import (
+    UNTRAINED_LOSS,
+    WHAT,
+    check_learns,
+    check_parameters,
+    check_structure,
+    frozen_optimizer,
+    zeroed_model,
+)
 
 
 @pytest.fixture(scope="module")

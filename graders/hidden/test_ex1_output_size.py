@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from cnnkit.checks import Hint, check_int, fail
+from cnnkit.grading.checks import Hint, check_int, fail
 from cnnkit.sandbox import StudentCodeError
 
 

@@ -8,9 +8,8 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.checks import check_tensor
-from cnnkit.strategies import WindowCase, tensor, window_cases
-
+from cnnkit.grading.checks import check_tensor
+from cnnkit.grading.strategies import WindowCase, tensor, window_cases
 from graders.test_ex2_conv2d import conv_hints
 
 

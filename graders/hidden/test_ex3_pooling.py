@@ -8,9 +8,8 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.checks import check_tensor
-from cnnkit.strategies import WindowCase, tensor, window_cases
-
+from cnnkit.grading.checks import check_tensor
+from cnnkit.grading.strategies import WindowCase, tensor, window_cases
 from graders.test_ex3_pooling import avg_pool_hints, max_pool_hints
 
 larger_cases = window_cases(conv=False, max_side=12, max_padding_ratio=0.5, allow_none_stride=True)

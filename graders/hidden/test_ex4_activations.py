@@ -7,9 +7,8 @@ import torch
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.checks import check_tensor, fail
-from cnnkit.strategies import tensor, tensor_cases
-
+from cnnkit.grading.checks import check_tensor, fail
+from cnnkit.grading.strategies import tensor, tensor_cases
 from graders.test_ex4_activations import ACTIVATIONS, SMOOTH, TORCH, check_gradient, hints_for
 
 

@@ -8,10 +8,9 @@ import pytest
 import torch
 
 from cnnkit import tolerances
-from cnnkit.checks import check_tensor, fail
+from cnnkit.grading.checks import check_tensor, fail
+from cnnkit.grading.strategies import tensor
 from cnnkit.sandbox import GeneratorSeed
-from cnnkit.strategies import tensor
-
 from graders.test_ex5_dropout import SIGMAS, check_dropout_values
 
 

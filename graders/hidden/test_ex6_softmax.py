@@ -8,9 +8,8 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.checks import Hint, check_tensor
-from cnnkit.strategies import logits_cases, tensor
-
+from cnnkit.grading.checks import Hint, check_tensor
+from cnnkit.grading.strategies import logits_cases, tensor
 from graders.test_ex6_softmax import LSE_HINT, SHIFT_HINT, cross_entropy_hints, softmax_cases, softmax_hints
 
 

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cnnkit import tolerances
-from cnnkit.checks import check_int, check_tensor, fail
+from cnnkit.grading.checks import check_int, check_tensor, fail
 from cnnkit.sandbox.ops import load_by_position
 from graders.test_ex7_models import (
     DOCUMENTED_COUNTS,

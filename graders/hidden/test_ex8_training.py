@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from cnnkit import tolerances
-from cnnkit.checks import Hint, check_float, fail
+from cnnkit.grading.checks import Hint, check_float, fail
 from cnnkit.sandbox.ops import LoopSetup
 from graders.test_ex8_training import check_losses, check_weights, forwards, loss_hints, single_threaded
 

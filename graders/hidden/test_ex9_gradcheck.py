@@ -8,10 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cnnkit import tolerances
-from cnnkit.checks import check_float, check_tensor
-from cnnkit.known_gradients import ConvLoss, WeightedSine
-from cnnkit.strategies import tensor, tensor_cases
-
+from cnnkit.grading.checks import check_float, check_tensor
+from cnnkit.grading.known_gradients import ConvLoss, WeightedSine
+from cnnkit.grading.strategies import tensor, tensor_cases
 from graders.test_ex9_gradcheck import ESTIMATE, gradient_hints
 
 

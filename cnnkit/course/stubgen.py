@@ -50,7 +50,7 @@ def _header(module: str) -> list[str]:
     if exercise.forbidden:
         names = ", ".join(f"*{pattern}*" for pattern in exercise.forbidden)
         lines += [
-            f"# Forbidden here (detected while your code runs; using one scores 0 on this exercise):",
+            "# Forbidden here (detected while your code runs; using one scores 0 on this exercise):",
             f"#     torch functions and modules whose name contains {names}:",
             f"#     {exercise.forbidden_why}.",
         ]

@@ -1,14 +1,14 @@
 """nbgrader autograding that the student's kernel cannot influence.
 
 ``nbgrader autograde`` normally executes the notebook in a Jupyter kernel and scores each test
-cell by what that kernel printed: a code cell that replaces ``cnnkit.notebook.check`` (or
+cell by what that kernel printed: a code cell that replaces ``cnnkit.course.notebook.check`` (or
 IPython's display, or builtins) takes full marks, and the student's code runs unconfined as the
 grader's user. The course's ``nbgrader_config.py`` (written by ``cnnkit course``) replaces
 nbgrader's ``Execute`` step with ``SandboxGrades``:
 
 1. the student's modules are extracted from the notebook's code cells (the same rule as the
    in-kernel check: the latest cell starting with ``# %% <module>.py``), never executed here;
-2. they are graded by the kit (``cnnkit.grading.grade_submission``: a fresh pytest process,
+2. they are graded by the kit (``cnnkit.grading.runner.grade_submission``: a fresh pytest process,
    every call into student code in a confined worker, hidden graders included);
 3. each autograded test cell (its source restored from the gradebook by ``OverwriteCells``, so
    it names the instructor's check) gets the feedback as its output, plus the points earned
@@ -30,7 +30,7 @@ from nbformat.v4 import new_output
 from traitlets import Bool, Float, Unicode
 
 from cnnkit import spec
-from cnnkit.notebook import _test_results, module_sources, summarize
+from cnnkit.course.notebook import _test_results, module_sources, summarize
 
 
 def checked_test(source: str) -> tuple[str, str, str] | None:
@@ -64,7 +64,7 @@ class SandboxGrades(Preprocessor):
     )
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
-        from cnnkit.grading import grade_submission
+        from cnnkit.grading.runner import grade_submission
 
         checks = {id(cell): checked_test(cell.source) for cell in nb.cells if _is_grade_cell(cell)}
         modules = sorted({found[0] for found in checks.values() if found and found[0] in spec.BY_MODULE},

@@ -16,7 +16,7 @@ A notebook's code cell for exercise ``ex2_conv2d`` starts with the line ``# %% e
    quote a hidden test cell's source into the feedback.
 
 This runs in the student's own kernel, which the student controls: it is feedback while working.
-The scores ``nbgrader autograde`` records come from ``cnnkit.autograde.SandboxGrades``, which
+The scores ``nbgrader autograde`` records come from ``cnnkit.course.autograde.SandboxGrades``, which
 grades the notebook's extracted code outside that kernel (the generated ``nbgrader_config.py``
 replaces nbgrader's Execute step with it).
 """
@@ -35,9 +35,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from cnnkit import paths, spec
+from cnnkit import paths, spec  #: Seconds one grading run (all checks of one exercise) may take inside a test cell.
 
-#: Seconds one grading run (all checks of one exercise) may take inside a test cell.
 GRADING_TIMEOUT = 900.0
 
 _reports: dict[tuple[str, str], dict[str, Any]] = {}  # (module, sources hash) -> report

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
-from cnnkit.strategies import tensor
+from cnnkit.grading.strategies import tensor
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Render one grading report (the plugin's JSON, see ``cnnkit.grading``) in every format course staff use.
+"""Render one grading report (the plugin's JSON, see ``cnnkit.grading.runner``) in every format course staff use.
 
 The JSON report is the single source: ``text``, ``json`` and ``gradescope`` are all computed from
 the same dict, so the three formats of one run always agree. The CSV gradebook of a class is

@@ -9,12 +9,12 @@ Nothing here is hand-written per exercise. For each exercise module:
   ``nbgrader generate_assignment`` turns it into the same stub ``cnnkit stubs`` writes;
 * one locked, autograded test cell per grader test (``pytest --collect-only`` over
   ``graders/``: its name, docstring and ``@pytest.mark.points``, the worth of all its parametrized
-  cases together), calling ``cnnkit.notebook.check``. Hidden tests get cells whose only statement sits
+  cases together), calling ``cnnkit.course.notebook.check``. Hidden tests get cells whose only statement sits
   between ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS`` and names the test (no grader
   code); their code stays in the instructor's ``graders/hidden/``, never in ``source/``.
 
 ``nbgrader autograde`` does not execute the student's notebook: the generated config replaces its
-Execute step with ``cnnkit.autograde.SandboxGrades`` (scores from the kit's sandboxed grading of
+Execute step with ``cnnkit.course.autograde.SandboxGrades`` (scores from the kit's sandboxed grading of
 the extracted code, see that module).
 
 Assignments: one per exercise, except that an exercise that imports others (``depends_on`` in
@@ -39,8 +39,8 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from cnnkit import paths, spec
+from cnnkit.course.notebook import module_marker
 from cnnkit.errors import FAULT, CommandError
-from cnnkit.notebook import module_marker
 
 COURSE_ID = "cnnkit"
 #: Seconds one notebook cell may run under ``nbgrader autograde`` (the first check of an
@@ -105,7 +105,7 @@ def collect_registry(root: Path = paths.ROOT) -> list[GraderTest]:
     with tempfile.TemporaryDirectory(prefix="cnnkit-registry-") as scratch:
         out = Path(scratch) / "registry.json"
         script = (
-            "import sys, pytest\nfrom pathlib import Path\nfrom cnnkit.course import _Collector\n"
+            "import sys, pytest\nfrom pathlib import Path\nfrom cnnkit.course.build import _Collector\n"
             "sys.exit(pytest.main(sys.argv[2:], plugins=[_Collector(Path(sys.argv[1]))]))"
         )
         command = [
@@ -234,11 +234,11 @@ def grade_cell(test: GraderTest, hidden_number: int = 0) -> nbformat.NotebookNod
     )
     if test.visibility == "public":
         lines = [f"# Check `{test.name}` ({_points(test.points)})."] + _comment(test.doc)
-        lines += ["from cnnkit.notebook import check", "", f"check({test.module!r}, {test.name!r})"]
+        lines += ["from cnnkit.course.notebook import check", "", f"check({test.module!r}, {test.name!r})"]
     else:
         label = f"hidden check {hidden_number}"
         lines = [f"# {label.capitalize()} ({_points(test.points)}): runs when your notebook is graded.",
-                 HIDDEN_BEGIN, "from cnnkit.notebook import check", "",
+                 HIDDEN_BEGIN, "from cnnkit.course.notebook import check", "",
                  f"check({test.module!r}, {test.name!r}, label={label!r})", HIDDEN_END]  # fmt: skip
     cell = new_code_cell("\n".join(lines))
     cell.metadata.update(_nbgrader(grade_id, grade=True, solution=False, locked=True, points=test.points))
@@ -257,7 +257,7 @@ def import_cell(modules: tuple[str, ...]) -> nbformat.NotebookNode:
     names = ", ".join(map(repr, modules))
     return new_code_cell(
         f"# Makes your code cells above importable as modules: the next exercise imports them.\n"
-        f"from cnnkit.notebook import use_cells_as_modules\n\nuse_cells_as_modules({names})"
+        f"from cnnkit.course.notebook import use_cells_as_modules\n\nuse_cells_as_modules({names})"
     )
 
 
@@ -299,7 +299,7 @@ c.OverwriteCells.add_missing_cells = True
 # hidden graders included), then writes each test cell's feedback and points as its output.
 # Set c.SandboxGrades.require_isolation = "strong" to refuse grading where the OS cannot confine.
 c.Autograde.autograde_preprocessors = [
-    "cnnkit.autograde.SandboxGrades",
+    "cnnkit.course.autograde.SandboxGrades",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

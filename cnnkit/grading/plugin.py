@@ -29,10 +29,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from cnnkit import paths, spec
-from cnnkit.feedback import describe_failure, status_of
+from cnnkit.grading.feedback import describe_failure, status_of
+from cnnkit.grading.submission import Submission
 from cnnkit.sandbox import Sandbox, SandboxConfig
 from cnnkit.sandbox.client import TimeoutMemory, isolation_summary
-from cnnkit.submission import Submission
 
 settings.register_profile(
     "grading",  # what students and the autograder run: same examples every run, no deadline

@@ -1,6 +1,6 @@
 """Run the grader suite on a submission folder, in a fresh pytest process, and return its report.
 
-The report is the JSON the kit's pytest plugin writes (see ``cnnkit.pytest_plugin``):
+The report is the JSON the kit's pytest plugin writes (see ``cnnkit.grading.plugin``):
 ``{"score", "max_score", "submission", "exercises": [{"name", "module", "score", "max_score",
 "tests": [{"name", "score", "max_score", "status", "feedback", "visibility"}]}]}``.
 
@@ -22,9 +22,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from cnnkit import paths
+from cnnkit import paths  #: pytest exit codes that mean "grading completed" (0: all passed, 1: some tests failed).
 
-#: pytest exit codes that mean "grading completed" (0: all passed, 1: some tests failed).
 COMPLETED_EXIT_CODES = (0, 1)
 
 

@@ -4,7 +4,7 @@ The comparison itself is exercise 13 (``ex13_mnist.compare_models``), run with t
 solutions (``--solutions``) or with a student's own modules (``--submission DIR``, default
 ``exercises/`` when there are no solutions). This module only supplies what surrounds it:
 
-* the data: the whole of MNIST loaded once into memory (``cnnkit.data``), cut into batches
+* the data: the whole of MNIST loaded once into memory (``cnnkit.mnist.data``), cut into batches
   from memory instead of a DataLoader decoding one PIL image at a time;
 * the context training runs in: the device (``--device auto``: CUDA, then Apple's MPS, then
   CPU), channels-last memory format for convolutions, bfloat16 autocast where the hardware
@@ -12,7 +12,7 @@ solutions (``--solutions``) or with a student's own modules (``--submission DIR`
   elsewhere, all cores for intra-op threads, denormals flushed to zero;
 * on the CPU: the allocator keeps freed memory for the next step instead of handing it back
   to the system (``keep_freed_memory``), and max-pooling and dropout run on faster equivalent
-  kernels (``cnnkit.fast_layers``; ``--stock-layers`` keeps PyTorch's own);
+  kernels (``cnnkit.mnist.fast_layers``; ``--stock-layers`` keeps PyTorch's own);
 * Adam built with its fused kernel where the device has one (``fastest_adam``);
 * a progress bar per epoch (running loss, images/s), the table, JSON and plots: loss,
   accuracy, confusion matrix, and what the best CNN learned (``filters.png``,
@@ -46,9 +46,9 @@ import torch
 from torch import nn
 
 from cnnkit import paths
-from cnnkit.fast_layers import speed_up
-from cnnkit.data import ENV_VAR, Batches, DataError, load_sample, load_split, normalize, split_validation
 from cnnkit.errors import CommandError
+from cnnkit.mnist.data import ENV_VAR, Batches, DataError, load_sample, load_split, normalize, split_validation
+from cnnkit.mnist.fast_layers import speed_up
 
 #: --models short names -> class names in ex7_models, in the article's order.
 MODEL_KEYS: dict[str, str] = {"plain": "PlainNN", "cnn": "MNIST_CNN", "small": "SmallCNN"}
@@ -81,7 +81,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-channels-last", action="store_true",
                         help="standard memory layout (for a forward that flattens with .view(), which needs it)")
     parser.add_argument("--stock-layers", action="store_true",
-                        help="keep PyTorch's own max-pool and dropout kernels (default on CPU: cnnkit.fast_layers)")
+                        help="keep PyTorch's own max-pool and dropout kernels (default on CPU: cnnkit.mnist.fast_layers)")
     parser.add_argument("--no-download", action="store_true", help="never download MNIST")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
@@ -223,7 +223,7 @@ def model_preparer(device: torch.device, on_new_model: Callable[[nn.Module], Non
     prepared model to ``on_new_model`` (the progress bar and the per-epoch validation use it).
 
     With ``fast_layers`` (the kit's choice on the CPU), stock max-pool and dropout layers are
-    swapped for the equivalent ones of ``cnnkit.fast_layers``.
+    swapped for the equivalent ones of ``cnnkit.mnist.fast_layers``.
     """
 
     def prepare(model: nn.Module) -> nn.Module:
@@ -423,7 +423,7 @@ def run_comparison(args: argparse.Namespace, module: ModuleType, data: Dataset) 
             "learning_rate": args.lr,
             "lr_decay": args.lr_decay,
             "optimizer": "Adam (fused)" if fused_optimizers_supported(device) else "Adam",
-            "layers": "cnnkit.fast_layers" if fast_layers else "stock",
+            "layers": "cnnkit.mnist.fast_layers" if fast_layers else "stock",
             "channels_last": channels_last,
             "allocator_keeps_freed_memory": allocator_tuned,
             "seed": args.seed,

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from cnnkit.checks import check_int, fail
+from cnnkit.grading.checks import check_int, fail
 from cnnkit.sandbox import Foreign
 
 WHAT = "ex13_mnist.compare_models"

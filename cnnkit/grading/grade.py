@@ -7,7 +7,7 @@
 Exit status (``cnnkit.errors``): 0 whenever grading completed (whatever the score), 2 (USAGE)
 for bad usage, 3 (FAULT) when the grader itself failed or the workers were confined less than
 ``--require-isolation`` demands; errors are a ``CommandError``, one line on standard error, and
-no grade is written. The pytest run happens in a subprocess (``cnnkit.grading``), so a fault of
+no grade is written. The pytest run happens in a subprocess (``cnnkit.grading.runner``), so a fault of
 the grader cannot take this command down with it.
 """
 
@@ -18,10 +18,11 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from cnnkit import paths, reports, spec
-from cnnkit.batch import GRADEBOOK, class_submissions, grade_class, is_submission
+from cnnkit import paths, spec
 from cnnkit.errors import FAULT, OK, CommandError
-from cnnkit.grading import ISOLATION_LEVELS, GraderFault, IsolationTooWeak, grade_submission
+from cnnkit.grading import reports
+from cnnkit.grading.batch import GRADEBOOK, class_submissions, grade_class, is_submission
+from cnnkit.grading.runner import ISOLATION_LEVELS, GraderFault, IsolationTooWeak, grade_submission
 
 #: The per-call limit of an ordinary exercise; ``--timeout`` rescales every exercise's limit from it.
 DEFAULT_CALL_TIMEOUT = next(f.default for f in fields(spec.Exercise) if f.name == "call_timeout")

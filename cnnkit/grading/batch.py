@@ -1,6 +1,6 @@
 """Grade a whole class: every submission folder of a class folder, in parallel.
 
-Each submission is graded by its own pytest subprocess (``cnnkit.grading.grade_submission``) with
+Each submission is graded by its own pytest subprocess (``cnnkit.grading.runner.grade_submission``) with
 an overall wall-clock limit, so a failing or hanging submission costs its own time and never stops
 the batch. Results: ``<output>/<student>.json`` per student and ``<output>/gradebook.csv``.
 
@@ -22,8 +22,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from cnnkit import reports, spec
-from cnnkit.grading import REPORTS_ROOT, GraderFault, grade_submission, snapshot_submission
+from cnnkit import spec
+from cnnkit.grading import reports
+from cnnkit.grading.runner import REPORTS_ROOT, GraderFault, grade_submission, snapshot_submission
 
 GRADEBOOK = "gradebook.csv"
 

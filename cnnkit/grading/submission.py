@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cnnkit import spec
-from cnnkit.checks import fail
+from cnnkit.grading.checks import fail
 from cnnkit.sandbox import Sandbox
 
 

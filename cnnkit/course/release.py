@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 
 from cnnkit import paths, spec
-from cnnkit.course import assignments, build_notebook, collect_registry
+from cnnkit.course.build import assignments, build_notebook, collect_registry
 from cnnkit.errors import CommandError
 
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")

@@ -1,0 +1,82 @@
+"""Graders, notebooks and releases written before 0.2's package layout keep working with this kit.
+
+0.2 moved the flat modules into packages (``cnnkit.grading``, ``cnnkit.course``, ``cnnkit.mnist``);
+``cnnkit.MOVED`` answers every old module name with the module at its new place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import cnnkit
+from cnnkit import paths, spec
+
+# What the graders of the 0.1 release imported (the lines as they were written then).
+OLD_GRADER_IMPORTS = """
+from cnnkit.pytest_plugin import pytest_addoption, pytest_configure, ref, sub
+from cnnkit.checks import Hint, check_tensor, fail
+from cnnkit.strategies import tensor, tensor_cases
+from cnnkit.known_gradients import ConvLoss, WeightedSine
+from cnnkit.notebook import check, use_cells_as_modules
+from cnnkit.autograde import SandboxGrades
+from cnnkit.data import Batches, load_sample, normalize
+from cnnkit.grading import GraderFault, grade_submission, pytest_command
+from cnnkit.course import CollectionFailed
+from cnnkit import compare, course, fast_layers, feedback, grade, mnist_grading, release, reports, stubgen
+from cnnkit import batch, submission, tolerances
+"""
+
+
+def _python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(paths.ROOT)})  # fmt: skip
+
+
+def test_every_old_name_is_the_module_at_its_new_place():
+    check = "\n".join(
+        f"import {old}, {new}\nassert sys.modules[{old!r}] is sys.modules[{new!r}], {old!r}"
+        for old, new in cnnkit.MOVED.items()
+    )
+    done = _python("import sys\n" + check + "\n" + OLD_GRADER_IMPORTS + "\nprint('ok')")
+    assert done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def _with_old_names(text: str) -> str:
+    """The text as 0.1 wrote it: every moved module under its old name."""
+    for old, new in sorted(cnnkit.MOVED.items(), key=lambda item: -len(item[1])):
+        text = re.sub(rf"\b{re.escape(new)}\b", old, text)
+    return text
+
+
+def test_graders_written_with_the_old_names_still_grade(tmp_path: Path):
+    """The public and hidden graders of two exercises, rewritten to 0.1's imports, give full marks."""
+    graders = tmp_path / "graders"
+    (graders / "hidden").mkdir(parents=True)
+    modules = ("ex6_softmax", "ex9_gradcheck")  # between them: checks, strategies, known_gradients, plugin
+    copied = [graders / "conftest.py", graders / "__init__.py", graders / "hidden" / "__init__.py"]
+    for module in modules:
+        copied += [graders / f"test_{module}.py", graders / "hidden" / f"test_{module}.py"]
+    for target in copied:
+        source = paths.ROOT / target.relative_to(tmp_path)
+        target.write_text(_with_old_names(source.read_text()))
+    old_text = "".join(path.read_text() for path in copied)
+    for old in ("cnnkit.pytest_plugin", "cnnkit.checks", "cnnkit.strategies", "cnnkit.known_gradients"):
+        assert old in old_text, f"the rewritten graders should import {old}"
+    assert "cnnkit.grading." not in old_text
+    shutil.copytree(paths.SOLUTIONS_DIR, tmp_path / "solutions")
+
+    report = tmp_path / "report.json"
+    command = [sys.executable, "-m", "pytest", str(graders), "-q", "-p", "no:cacheprovider", "--rootdir",
+               str(tmp_path), "--submission", str(tmp_path / "solutions"), "--cnnkit-report", str(report)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=600,
+                          env={**os.environ, "PYTHONPATH": str(paths.ROOT)})  # fmt: skip
+    assert report.exists(), done.stdout[-3000:] + done.stderr[-3000:]
+    result = json.loads(report.read_text())
+    scores = {exercise["module"]: (exercise["score"], exercise["max_score"]) for exercise in result["exercises"]}
+    assert scores == {module: (spec.exercise(module).points,) * 2 for module in modules}, scores
