@@ -143,7 +143,7 @@ EXERCISES: tuple[Exercise, ...] = (
         points=8,
     ),
     Exercise(
-        "ex13_mnist",
+        "ex14_mnist",
         "The MNIST comparison",
         ("compare_models",),
         call_timeout=300.0,

@@ -123,7 +123,7 @@ def test_runs_a_submission_folder(tmp_path):
     for name in compare.CODE_MODULES:
         shutil.copy(paths.SOLUTIONS_DIR / f"{name}.py", folder / f"{name}.py")
     module = compare.load_comparison(folder)
-    assert module.__file__ == str(folder / "ex13_mnist.py")
+    assert module.__file__ == str(folder / "ex14_mnist.py")
     assert __import__("sys").modules["ex7_models"].__file__ == str(folder / "ex7_models.py")
 
 

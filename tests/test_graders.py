@@ -100,9 +100,9 @@ def rounds(variants: list[Path]) -> list[list[Path]]:
 
 
 def _mutant_rounds(mutants: list[Path]) -> list[list[Path]]:
-    """Rounds for mutants; one of an exercise built on others (ex13) gets a round to itself.
+    """Rounds for mutants; one of an exercise built on others (ex14) gets a round to itself.
 
-    ex13 runs the submission's own ex7 and ex8: next to their mutants it would lose points for
+    ex14 runs the submission's own ex7 and ex8: next to their mutants it would lose points for
     their mistakes, and would not prove that its own mutant is caught.
     """
     builds_on = {e.module for e in spec.EXERCISES if e.depends_on}
@@ -124,7 +124,7 @@ def test_mutant_loses_points_on_its_own_exercise(group: list[Path], tmp_path: Pa
     """Each mutant's exercise loses points; exercises built on it (spec ``depends_on``) are still fully reported.
 
     A round grades mutants of different exercises in one submission (see ``rounds``). An
-    exercise that imports the student's own earlier work (ex13 trains the student's ex7 models
+    exercise that imports the student's own earlier work (ex14 trains the student's ex7 models
     with the student's ex8 loop) may lose points too: that is the student's real result, and its
     feedback says which exercises to fix first. Every other exercise is isolated from the mutant (see
     ``test_mutants_in_some_exercises_leave_the_others_untouched``).
@@ -150,7 +150,7 @@ def _first_mutant(module: str) -> Path:
     ["ex2_conv2d", "ex4_activations", "ex6_softmax", "ex8_training"],
 ], ids=["odd", "even"])
 def test_mutants_in_some_exercises_leave_the_others_untouched(broken: list[str], tmp_path: Path):
-    """Full suite on a submission with mutants in half of the exercises: only those (and ex13) lose points."""
+    """Full suite on a submission with mutants in half of the exercises: only those (and ex14) lose points."""
     overrides = {module: _first_mutant(module).read_text() for module in broken}
     report = grade_submission(build_submission(tmp_path / "submission", overrides))
     scores = scores_by_exercise(report)

@@ -162,28 +162,28 @@ def test_hostile_submission_gets_a_complete_truthful_report(fixture: Path, tmp_p
         assert any(expected.feedback in test["feedback"] for test in tests), detail
 
 
-def test_a_hanging_train_model_waits_its_limit_once_in_ex8_and_not_at_all_in_ex13(tmp_path: Path):
+def test_a_hanging_train_model_waits_its_limit_once_in_ex8_and_not_at_all_in_ex14(tmp_path: Path):
     """Default limits: train_model sleeps, ignoring signals. It is waited on once (60 s); every later
-    test that trains, in ex8 and in ex13 (which runs it), is reported at once, and says how to check."""
+    test that trains, in ex8 and in ex14 (which runs it), is reported at once, and says how to check."""
     fixture = HOSTILE_DIR / "ex8_training__hangs_ignoring_signals.py"
     submission = build_submission(tmp_path / "submission", {"ex8_training": fixture.read_text()})
-    report = grade_submission(submission, exercises=["ex8_training", "ex13_mnist"], wall_limit=1200)
+    report = grade_submission(submission, exercises=["ex8_training", "ex14_mnist"], wall_limit=1200)
 
     assert report["complete"]
-    for module in ("ex8_training", "ex13_mnist"):
+    for module in ("ex8_training", "ex14_mnist"):
         assert [test["name"] for test in _tests(report, module)] == grader_test_names(module), "the report lost tests"
-    ex8, ex13 = _tests(report, "ex8_training"), _tests(report, "ex13_mnist")
-    detail = [(t["name"], t["status"], t["feedback"][:200]) for t in ex8 + ex13]
-    waited = [t for t in ex8 + ex13 if "longer than the limit" in t["feedback"]]
+    ex8, ex14 = _tests(report, "ex8_training"), _tests(report, "ex14_mnist")
+    detail = [(t["name"], t["status"], t["feedback"][:200]) for t in ex8 + ex14]
+    waited = [t for t in ex8 + ex14 if "longer than the limit" in t["feedback"]]
     assert len(waited) == 1 and waited[0] in ex8 and waited[0]["status"] == "timeout", detail
-    earlier = [t for t in ex8 + ex13 if "timed out earlier in" in t["feedback"]]
+    earlier = [t for t in ex8 + ex14 if "timed out earlier in" in t["feedback"]]
     assert all(t["status"] == "timeout" and t["score"] == 0 for t in earlier), detail
     assert all(f"timed out earlier in {waited[0]['name']}" in t["feedback"] for t in earlier), detail
     assert all("pytest graders -m ex8_training -x" in t["feedback"] for t in earlier), detail
-    assert {t["status"] for t in ex13} == {"timeout"} and all(t in earlier for t in ex13), detail
-    assert all("ex8_training.train_model" in t["feedback"] for t in ex13), detail
+    assert {t["status"] for t in ex14} == {"timeout"} and all(t in earlier for t in ex14), detail
+    assert all("ex8_training.train_model" in t["feedback"] for t in ex14), detail
     assert {t["status"] for t in ex8} == {"passed", "timeout"}, detail  # evaluate_model is still graded
-    assert len(waited) + len(earlier) == sum(t["status"] == "timeout" for t in ex8 + ex13), detail
+    assert len(waited) + len(earlier) == sum(t["status"] == "timeout" for t in ex8 + ex14), detail
 
 
 def test_timeout_memory_spares_smaller_inputs_and_functions_that_returned_on_as_large_ones():

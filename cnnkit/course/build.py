@@ -18,7 +18,7 @@ Execute step with ``cnnkit.course.autograde.SandboxGrades`` (scores from the kit
 the extracted code, see that module).
 
 Assignments: one per exercise, except that an exercise that imports others (``depends_on`` in
-the spec: ex13 uses ex7 and ex8) shares one notebook with them, because a notebook's checks
+the spec: ex14 uses ex7 and ex8) shares one notebook with them, because a notebook's checks
 can only see the code of its own kernel.
 """
 
@@ -44,7 +44,7 @@ from cnnkit.errors import FAULT, CommandError
 
 COURSE_ID = "cnnkit"
 #: Seconds one notebook cell may run under ``nbgrader autograde`` (the first check of an
-#: exercise grades all of it; ex13 trains three models on the embedded sample).
+#: exercise grades all of it; ex14 trains three models on the embedded sample).
 CELL_TIMEOUT = 900
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
@@ -253,7 +253,7 @@ def code_cell(module: str, code: str) -> nbformat.NotebookNode:
 
 
 def import_cell(modules: tuple[str, ...]) -> nbformat.NotebookNode:
-    """Makes earlier module cells importable by name (``import ex7_models`` in ex13's cell)."""
+    """Makes earlier module cells importable by name (``import ex7_models`` in ex14's cell)."""
     names = ", ".join(map(repr, modules))
     return new_code_cell(
         f"# Makes your code cells above importable as modules: the next exercise imports them.\n"
@@ -290,7 +290,7 @@ c = get_config()  # noqa: F821
 c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.db_assignments = {assignments!r}
 # Per-cell limit. nbgrader's Execute preprocessor reads *this* (ExecutePreprocessor.timeout is
-# overridden by it). The first check of an exercise grades all of it; ex13 trains on the sample.
+# overridden by it). The first check of an exercise grades all of it; ex14 trains on the sample.
 c.Execute.timeout = {timeout}
 # A student who deletes a test cell still gets it run and scored (otherwise it scores None -> 0).
 c.OverwriteCells.add_missing_cells = True

@@ -1,3 +1,3 @@
 """MNIST: the data (``data``), the ``cnnkit compare`` training comparison (``compare``), the faster
-drop-in layers it trains with on CPU (``fast_layers``), and the checks exercise 13's graders share
+drop-in layers it trains with on CPU (``fast_layers``), and the checks exercise 14's graders share
 (``grading``)."""

@@ -1,6 +1,6 @@
 """``cnnkit compare``: train the plain net and the CNNs on MNIST, side by side, and say what is true.
 
-The comparison itself is exercise 13 (``ex13_mnist.compare_models``), run with the reference
+The comparison itself is exercise 14 (``ex14_mnist.compare_models``), run with the reference
 solutions (``--solutions``) or with a student's own modules (``--submission DIR``, default
 ``exercises/`` when there are no solutions). This module only supplies what surrounds it:
 
@@ -52,7 +52,7 @@ from cnnkit.mnist.fast_layers import speed_up
 
 #: --models short names -> class names in ex7_models, in the article's order.
 MODEL_KEYS: dict[str, str] = {"plain": "PlainNN", "cnn": "MNIST_CNN", "small": "SmallCNN"}
-CODE_MODULES = ("ex7_models", "ex8_training", "ex13_mnist")
+CODE_MODULES = ("ex7_models", "ex8_training", "ex14_mnist")
 EVAL_BATCH_SIZE = 1000  # evaluation keeps no activations for backward: big batches are cheap
 
 
@@ -96,14 +96,14 @@ def code_folder(args: argparse.Namespace) -> Path:
 
 
 def load_comparison(folder: Path) -> ModuleType:
-    """Import ``folder/ex13_mnist.py`` with ``folder`` first on ``sys.path`` (so its ex7/ex8 are used)."""
-    if not (folder / "ex13_mnist.py").is_file():
-        raise CommandError(f"no ex13_mnist.py in {folder}: point --submission at the folder with your exercise files")
+    """Import ``folder/ex14_mnist.py`` with ``folder`` first on ``sys.path`` (so its ex7/ex8 are used)."""
+    if not (folder / "ex14_mnist.py").is_file():
+        raise CommandError(f"no ex14_mnist.py in {folder}: point --submission at the folder with your exercise files")
     for name in CODE_MODULES:
         sys.modules.pop(name, None)
     sys.path.insert(0, str(folder))
     try:
-        return importlib.import_module("ex13_mnist")
+        return importlib.import_module("ex14_mnist")
     finally:
         sys.path.remove(str(folder))
 

@@ -1,4 +1,4 @@
-"""Checks shared by the public and hidden graders of exercise 13 (``compare_models``).
+"""Checks shared by the public and hidden graders of exercise 14 (``compare_models``).
 
 They judge the *shape* of the results and what must hold exactly (parameter counts), never an
 exact accuracy: training on the embedded sample is noisy, so accuracy only has to clear a
@@ -17,7 +17,7 @@ from torch import nn
 from cnnkit.grading.checks import check_int, fail
 from cnnkit.sandbox import Foreign
 
-WHAT = "ex13_mnist.compare_models"
+WHAT = "ex14_mnist.compare_models"
 #: Exact trainable parameter counts of the three ex7 models (see ex7_models' docstring).
 PARAMETERS: dict[str, int] = {"PlainNN": 535_818, "MNIST_CNN": 1_625_866, "SmallCNN": 105_866}
 #: An untrained 10-class model's cross-entropy is near ln 10 = 2.30; one that learned is far below this.

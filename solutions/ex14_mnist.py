@@ -1,4 +1,4 @@
-"""Exercise 13: the MNIST comparison, assembled from your own exercises 7 and 8.
+"""Exercise 14: the MNIST comparison, assembled from your own exercises 7 and 8.
 
 The article ends by training a plain fully connected net and a CNN on MNIST and comparing
 them. Here you write that comparison: for each model name, build the model from
@@ -46,16 +46,6 @@ evaluation. The result, one entry per model name, in the order given::
         ...
     }
 """
-
-# Exercise 13: The MNIST comparison.
-# Fill in every `raise NotImplementedError(...)`. Check your work with
-#     pytest graders -m ex13_mnist
-# Rules every exercise shares:
-#   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
-#     input): the checks compare every input before and after each call.
-#   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
-#     of the input's dtype and device where it says tensor).
-# (Generated from solutions/ex13_mnist.py by `cnnkit stubs`.)
 
 from __future__ import annotations
 
@@ -105,4 +95,31 @@ def compare_models(
         ``{name: {"parameters", "test_accuracy", "train_seconds", "epoch_losses", "model"}}``
         in the order of ``model_names`` (see the module docstring).
     """
-    raise NotImplementedError("ex13_mnist: write compare_models")
+    ### BEGIN SOLUTION
+    results: dict[str, dict[str, Any]] = {}
+    for name in model_names:
+        torch.manual_seed(seed)
+        model = getattr(ex7_models, name)()
+        if prepare_model is not None:
+            model = prepare_model(model)
+        parameters = ex7_models.count_parameters(model)
+        if make_optimizer is None:
+            optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+        else:
+            optimizer = make_optimizer(model.parameters(), learning_rate)
+        start = time.perf_counter()
+        epoch_losses: list[float] = []
+        for _ in range(num_epochs):
+            epoch_losses += train_model(model, optimizer, train_batches, 1, criterion=criterion)
+            for group in optimizer.param_groups:
+                group["lr"] *= lr_decay
+        train_seconds = time.perf_counter() - start
+        results[name] = {
+            "parameters": parameters,
+            "test_accuracy": evaluate_model(model, test_batches),
+            "train_seconds": train_seconds,
+            "epoch_losses": epoch_losses,
+            "model": model,
+        }
+    return results
+    ### END SOLUTION

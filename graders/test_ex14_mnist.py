@@ -1,4 +1,4 @@
-"""Public checks for exercise 13, ``compare_models``: trained for real on the embedded MNIST sample.
+"""Public checks for exercise 14, ``compare_models``: trained for real on the embedded MNIST sample.
 
 The sample (``datasets/mnist_sample.npz``: 2,000 training and 500 test digits, 200 and 50 per
 class) is loaded here, on the grader's side, and the batches are sent to your code. Accuracy

@@ -1,4 +1,4 @@
-"""Hidden checks for exercise 13, ``compare_models``: the article's CNN, order, seeding, pass-through."""
+"""Hidden checks for exercise 14, ``compare_models``: the article's CNN, order, seeding, pass-through."""
 
 from __future__ import annotations
 
