@@ -35,8 +35,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from cnnkit import paths, spec  #: Seconds one grading run (all checks of one exercise) may take inside a test cell.
+from cnnkit import paths, spec
 
+#: Seconds one grading run (all checks of one exercise) may take inside a test cell.
 GRADING_TIMEOUT = 900.0
 
 _reports: dict[tuple[str, str], dict[str, Any]] = {}  # (module, sources hash) -> report

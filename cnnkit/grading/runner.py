@@ -22,8 +22,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from cnnkit import paths  #: pytest exit codes that mean "grading completed" (0: all passed, 1: some tests failed).
+from cnnkit import paths
 
+#: pytest exit codes that mean "grading completed" (0: all passed, 1: some tests failed).
 COMPLETED_EXIT_CODES = (0, 1)
 
 

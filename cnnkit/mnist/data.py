@@ -30,8 +30,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from cnnkit import paths  #: The article's normalisation (the training set's mean and standard deviation of pixel/255).
+from cnnkit import paths
 
+#: The article's normalisation (the training set's mean and standard deviation of pixel/255).
 MNIST_MEAN = 0.1307
 MNIST_STD = 0.3081
 #: ``cnnkit compare --validation``: the last 5,000 of the 60,000 training images, a fixed split
