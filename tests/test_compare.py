@@ -155,3 +155,45 @@ def test_autocast_context_does_not_freeze_the_weights():
         first.sum().backward()
         optimizer.step()
         assert not torch.equal(model(inputs), first)
+
+
+def test_feature_maps_show_the_article_cnn_and_the_rest_the_best_cnn(tmp_path, monkeypatch):
+    """feature_maps.png is MNIST_CNN's (its one pooling: 28x28 -> 14x14, not the article's 7x7) even when
+    SmallCNN is the best CNN; filters.png and mistakes.png stay the best CNN's."""
+    sys_path = __import__("sys").path
+    sys_path.insert(0, str(paths.SOLUTIONS_DIR))
+    try:
+        import ex7_models
+    finally:
+        sys_path.remove(str(paths.SOLUTIONS_DIR))
+    from cnnkit.mnist.data import load_sample, normalize
+
+    torch.manual_seed(0)
+    models = {name: getattr(ex7_models, name)() for name in ("PlainNN", "MNIST_CNN", "SmallCNN")}
+    images, labels = load_sample()["test"]
+    accuracy = {"PlainNN": 97.0, "MNIST_CNN": 98.9, "SmallCNN": 99.2}
+    report = {
+        "results": {name: {"epoch_losses": [0.1], "test_accuracy": accuracy[name],
+                           "parameters": ex7_models.count_parameters(model)} for name, model in models.items()},
+        "best_model": "SmallCNN", "best_cnn": "SmallCNN", "confusion_matrix": [[5] * 10] * 10,
+        "mistakes": [0], "mistaken_as": [3], "_models": models, "_test": (normalize(images[:8]), labels[:8]),
+    }
+    drawn = {}
+
+    def recording(plot):
+        def record(model, name, *args):
+            drawn[plot.__name__] = (model, name)
+            return plot(model, name, *args)
+        return record
+
+    for plot in (compare.plot_filters, compare.plot_feature_maps):
+        monkeypatch.setattr(compare, plot.__name__, recording(plot))
+    written = compare.plot_results(report, tmp_path)
+    assert drawn["plot_feature_maps"] == (models["MNIST_CNN"], "MNIST_CNN")
+    assert drawn["plot_filters"] == (models["SmallCNN"], "SmallCNN")
+    assert (tmp_path / "feature_maps.png") in written and (tmp_path / "mistakes.png") in written
+    shapes = [tuple(maps.shape) for _, maps in compare.convolution_maps(models["MNIST_CNN"], report["_test"][0][0])]
+    assert shapes == [(32, 28, 28), (64, 28, 28), (64, 14, 14)]
+    # without the article's CNN, the feature maps are the best CNN's
+    del report["_models"]["MNIST_CNN"]
+    assert compare.feature_maps_model(report) == "SmallCNN"

@@ -15,8 +15,9 @@ solutions (``--solutions``) or with a student's own modules (``--submission DIR`
   kernels (``cnnkit.mnist.fast_layers``; ``--stock-layers`` keeps PyTorch's own);
 * Adam built with its fused kernel where the device has one (``fastest_adam``);
 * a progress bar per epoch (running loss, images/s), the table, JSON and plots: loss,
-  accuracy, confusion matrix, and what the best CNN learned (``filters.png``,
-  ``feature_maps.png``, ``mistakes.png``).
+  accuracy, confusion matrix, what the best CNN learned (``filters.png``, ``mistakes.png``)
+  and what the article's CNN computes on one digit (``feature_maps.png``: its single pooling
+  takes 28x28 to 14x14, not the 7x7 the article's comment says).
 
 The recipe is the article's: Adam at a constant learning rate of 0.001, batch 64, 10 epochs,
 all 60,000 training images, the test set evaluated once at the end. Improvements are opt-in
@@ -564,12 +565,23 @@ def plot_results(report: dict[str, Any], out: Path) -> list[Path]:
     if best_cnn and "_models" in report:
         model, (images, labels) = report["_models"][best_cnn], report["_test"]
         written.append(plot_filters(model, best_cnn, out / "filters.png"))
-        written.append(plot_feature_maps(model, best_cnn, images, labels, out / "feature_maps.png"))
+        shown = feature_maps_model(report)
+        written.append(plot_feature_maps(report["_models"][shown], shown, images, labels, out / "feature_maps.png"))
         written.append(plot_mistakes(report, images, labels, out / "mistakes.png"))
     return written
 
 
-# -- what the best CNN learned -------------------------------------------------------------------
+# -- what the CNNs learned -----------------------------------------------------------------------
+#: The article's CNN ("Model 2"): ``feature_maps.png`` shows it whenever it was trained, because its
+#: one pooling (28x28 -> 14x14) is what the article's "after two poolings ... 7x7" gets wrong.
+ARTICLE_CNN = "MNIST_CNN"
+
+
+def feature_maps_model(report: dict[str, Any]) -> str:
+    """The model ``feature_maps.png`` shows: the article's CNN if it was trained, else the best CNN."""
+    return ARTICLE_CNN if ARTICLE_CNN in report.get("_models", {}) else report["best_cnn"]
+
+
 def first_convolutions(model: nn.Module, count: int = 2) -> list[nn.Conv2d]:
     """The model's first ``count`` ``nn.Conv2d`` modules, in registration order (= usage order here)."""
     return [module for module in model.modules() if isinstance(module, nn.Conv2d)][:count]
@@ -663,7 +675,8 @@ def plot_feature_maps(model: nn.Module, name: str, images: torch.Tensor, labels:
         axis.set_ylim(height - 0.5, -0.5)  # same pixel scale in every panel, aligned at the top
         axis.set_axis_off()
         axis.set_title(title if position else f"test digit {index}\n(label {int(labels[index])})", fontsize=8)
-    figure.suptitle(f"{name}: what each filter responds to (brighter = stronger)", fontsize=9)
+    who = f"{name}, the article's CNN" if name == ARTICLE_CNN else name
+    figure.suptitle(f"{who}: what each filter responds to (brighter = stronger)", fontsize=9)
     return _save(figure, path)
 
 
