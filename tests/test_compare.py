@@ -197,3 +197,16 @@ def test_feature_maps_show_the_article_cnn_and_the_rest_the_best_cnn(tmp_path, m
     # without the article's CNN, the feature maps are the best CNN's
     del report["_models"]["MNIST_CNN"]
     assert compare.feature_maps_model(report) == "SmallCNN"
+
+
+def test_every_model_gets_the_same_shuffled_batches():
+    """The order restarts with each model (as the seed does): ``--models cnn`` reproduces the full run's row."""
+    from cnnkit.mnist.data import Batches
+
+    progress = compare.ProgressBatches(Batches(torch.zeros(50, 1, 1, 1), torch.arange(50), batch_size=8,
+                                               shuffle=True, seed=3), 2, enabled=False)
+    orders = []
+    for _ in range(2):
+        progress.new_model(torch.nn.Linear(1, 1))
+        orders.append([[targets.tolist() for _, targets in progress] for _epoch in range(2)])
+    assert orders[0] == orders[1] and orders[0][0] != orders[0][1]

@@ -46,14 +46,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from cnnkit import paths
+from cnnkit import paths, spec
 from cnnkit.errors import CommandError
 from cnnkit.mnist.data import ENV_VAR, Batches, DataError, load_sample, load_split, normalize, split_validation
 from cnnkit.mnist.fast_layers import speed_up
 
 #: --models short names -> class names in ex7_models, in the article's order.
 MODEL_KEYS: dict[str, str] = {"plain": "PlainNN", "cnn": "MNIST_CNN", "small": "SmallCNN"}
-CODE_MODULES = ("ex7_models", "ex8_training", "ex14_mnist")
+COMPARISON = "ex14_mnist"  # the exercise whose compare_models this command runs
+CODE_MODULES = (*spec.exercise(COMPARISON).depends_on, COMPARISON)
 EVAL_BATCH_SIZE = 1000  # evaluation keeps no activations for backward: big batches are cheap
 
 
@@ -98,13 +99,13 @@ def code_folder(args: argparse.Namespace) -> Path:
 
 def load_comparison(folder: Path) -> ModuleType:
     """Import ``folder/ex14_mnist.py`` with ``folder`` first on ``sys.path`` (so its ex7/ex8 are used)."""
-    if not (folder / "ex14_mnist.py").is_file():
-        raise CommandError(f"no ex14_mnist.py in {folder}: point --submission at the folder with your exercise files")
+    if not (folder / f"{COMPARISON}.py").is_file():
+        raise CommandError(f"no {COMPARISON}.py in {folder}: point --submission at the folder with your exercise files")
     for name in CODE_MODULES:
         sys.modules.pop(name, None)
     sys.path.insert(0, str(folder))
     try:
-        return importlib.import_module("ex14_mnist")
+        return importlib.import_module(COMPARISON)
     finally:
         sys.path.remove(str(folder))
 
@@ -267,7 +268,15 @@ class ProgressBatches:
         self.validation_seconds: dict[str, float] = {}
 
     def new_model(self, model: nn.Module) -> None:
+        """Start a model: its epochs count from 1, and the shuffled order starts again from epoch 0.
+
+        Restarting the order gives every model the same batches, like the seed that
+        ``compare_models`` resets before building each model gives it the same start: a model's
+        row does not depend on the models trained before it, and ``--models cnn`` reproduces
+        MNIST_CNN's row of the full comparison.
+        """
         self.model, self.model_name, self.epoch = model, type(model).__name__, 0
+        self.batches.epoch = 0
         self.validation_accuracy[self.model_name] = []
         self.validation_seconds[self.model_name] = 0.0
 
