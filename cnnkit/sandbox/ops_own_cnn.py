@@ -26,7 +26,11 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from cnnkit import spec
-from cnnkit.sandbox.ops import KitSGD, _instantiate, _student_function, load_by_name, op
+# (the lead moved exercise 7's and 8's operations to cnnkit/curriculum/; ops.py keeps the generic ones)
+from cnnkit.curriculum.ex7_models import _instantiate, load_by_name
+from cnnkit.curriculum.ex8_training import KitSGD
+from cnnkit.sandbox.ops import op
+from cnnkit.sandbox.ops import student_attribute as _student_function
 
 MODULE = "ex13_own_cnn"
 # Autograd nodes that only move numbers (views, reshapes, copies): allowed between the Functions.
@@ -36,6 +40,23 @@ SHAPE_NODE_PREFIXES: tuple[str, ...] = (
     "AliasBackward", "UnflattenBackward",
 )
 NodeRow = tuple[str, str]  # (kind, name): kind "function" (a student Function), "shape", "leaf", "autograd"
+
+
+def _student_function(student: Any, name: str) -> Any:
+    value = getattr(student, name, None)
+    if value is None:
+        raise AttributeError(f"{student.__name__}.py defines no {name!r}")
+    return value
+
+
+def _instantiate(student: Any, detector: Any, class_name: str) -> torch.nn.Module:
+    """``student.class_name()`` under the detector; TypeError if the result is not an nn.Module."""
+    cls = _student_function(student, class_name)
+    with detector:
+        model = cls()
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"{class_name}() built a {type(model).__name__}, not an nn.Module")
+    return model
 
 
 class AutogradInBackward(RuntimeError):
