@@ -143,6 +143,21 @@ EXERCISES: tuple[Exercise, ...] = (
         points=8,
     ),
     Exercise(
+        "ex13_own_cnn",
+        "A CNN built from your own layers",
+        ("Conv2dFunction", "MaxPool2dFunction", "ReLUFunction", "LinearFunction", "CrossEntropyFunction",
+         "OwnSmallCNN", "own_cross_entropy_loss", "train_own_cnn"),
+        forbidden=("conv", "pool", "relu", "linear", "softmax", "cross_entropy", "nll_loss"),
+        forbidden_why="every layer of this network is yours: torch's convolutions, pooling, ReLU, linear layers, "
+        "softmax and cross-entropy are forbidden (nn.Conv2d and nn.Linear may hold the parameters, never run); "
+        "autograd is fine around your Functions, and the graders check that their gradients come from your "
+        "backward methods",
+        call_timeout=60.0,
+        depends_on=("ex2_conv2d", "ex3_pooling", "ex4_activations", "ex6_softmax", "ex8_training",
+                    "ex10_conv_backward", "ex11_pool_backward", "ex12_softmax_ce_backward"),
+        points=12,
+    ),
+    Exercise(
         "ex14_mnist",
         "The MNIST comparison",
         ("compare_models",),
