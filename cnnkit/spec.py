@@ -8,6 +8,7 @@ is an error (the pytest plugin), and the kit's tests check that each exercise's 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -31,6 +32,16 @@ class Exercise:
     # What the exercise is worth (public + hidden tests), weighed by the effort it takes; each
     # grader test's ``@pytest.mark.points`` is a share of it, and the shares add up to it.
     points: float = 0.0
+    # A function of tensors and numbers, graded case by case against an oracle (torch, the
+    # reference): the kit's tests demand at least two student-style alternatives for each.
+    numeric: bool = False
+    # Kit modules holding this exercise's worker operations (``@op``) and the helpers its graders
+    # share (``cnnkit/curriculum/<module>.py``); the sandbox imports them, generic code names none.
+    support: tuple[str, ...] = ()
+    # Exact trainable parameter counts of the models the exercise documents (graders and tools check them).
+    parameter_counts: Mapping[str, int] = field(default_factory=dict)
+    # Said in the notebook above the exercise's checks (how it is graded, where to run more).
+    grading_note: str = ""
 
     @property
     def number(self) -> int:
@@ -43,7 +54,7 @@ class Exercise:
 AUTOGRAD_NAMES: tuple[str, ...] = ("grad",)
 
 EXERCISES: tuple[Exercise, ...] = (
-    Exercise("ex1_output_size", "Convolution output size", ("conv_output_size",), points=5),
+    Exercise("ex1_output_size", "Convolution output size", ("conv_output_size",), numeric=True, points=5),
     Exercise(
         "ex2_conv2d",
         "2-D convolution (cross-correlation)",
@@ -51,6 +62,7 @@ EXERCISES: tuple[Exercise, ...] = (
         forbidden=("conv", "convolution"),
         forbidden_why="the exercise is to write the convolution yourself; "
         "F.unfold, Tensor.unfold, einsum, matmul and loops are allowed",
+        numeric=True,
         points=14,
     ),
     Exercise(
@@ -59,6 +71,7 @@ EXERCISES: tuple[Exercise, ...] = (
         ("max_pool2d", "avg_pool2d"),
         forbidden=("pool",),
         forbidden_why="the exercise is to write pooling yourself; F.pad, unfold, amax and mean are allowed",
+        numeric=True,
         points=13,
     ),
     Exercise(
@@ -67,6 +80,7 @@ EXERCISES: tuple[Exercise, ...] = (
         ("relu", "sigmoid", "tanh"),
         forbidden=("relu", "sigmoid", "tanh", "expit", "hardtanh", "threshold"),
         forbidden_why="the exercise is to write the activations from exp, where, clamp and arithmetic",
+        numeric=True,
         points=9,
     ),
     Exercise(
@@ -75,6 +89,7 @@ EXERCISES: tuple[Exercise, ...] = (
         ("dropout",),
         forbidden=("dropout",),
         forbidden_why="the exercise is to build the dropout mask yourself (torch.rand or torch.bernoulli are fine)",
+        numeric=True,
         points=9,
     ),
     Exercise(
@@ -84,12 +99,16 @@ EXERCISES: tuple[Exercise, ...] = (
         forbidden=("softmax", "cross_entropy", "nll_loss", "softmin"),
         forbidden_why="the exercise is to write a stable softmax and cross-entropy yourself; "
         "amax, exp, log, gather, F.one_hot and torch.logsumexp are allowed",
+        numeric=True,
         points=10,
     ),
     Exercise(
         "ex7_models",
         "A plain net and two CNNs",
         ("PlainNN", "MNIST_CNN", "SmallCNN", "count_parameters"),
+        support=("cnnkit.curriculum.ex7_models",),
+        # The article says the CNN has fewer parameters; its own code gives it three times more.
+        parameter_counts={"PlainNN": 535_818, "MNIST_CNN": 1_625_866, "SmallCNN": 105_866},
         points=11,
     ),
     Exercise(
@@ -97,6 +116,7 @@ EXERCISES: tuple[Exercise, ...] = (
         "The training loop",
         ("train_model", "evaluate_model"),
         call_timeout=60.0,
+        support=("cnnkit.curriculum.ex8_training",),
         points=14,
     ),
     # Backward passes by hand; the MNIST comparison stays the last exercise.
@@ -108,6 +128,8 @@ EXERCISES: tuple[Exercise, ...] = (
         forbidden_names=AUTOGRAD_NAMES,
         forbidden_why="the exercise is to estimate gradients from function values alone; "
         "torch.autograd (backward(), torch.autograd.grad, torch.func) is forbidden too",
+        numeric=True,
+        support=("cnnkit.curriculum.ex9_gradcheck",),
         points=10,
     ),
     Exercise(
@@ -119,6 +141,7 @@ EXERCISES: tuple[Exercise, ...] = (
         forbidden_why="the exercise is to write the gradients yourself; torch.autograd (backward(), "
         "torch.autograd.grad, torch.func) and torch's convolutions (conv_transpose2d, torch.nn.grad) are "
         "forbidden; F.pad, unfold, F.fold, einsum, matmul, loops and your own conv2d are allowed",
+        numeric=True,
         points=16,
     ),
     Exercise(
@@ -130,6 +153,7 @@ EXERCISES: tuple[Exercise, ...] = (
         forbidden_why="the exercise is to route the gradients yourself; torch.autograd (backward(), "
         "torch.autograd.grad, torch.func) and torch's pooling are forbidden; F.pad, unfold, F.fold, "
         "argmax, scatter_add and loops are allowed",
+        numeric=True,
         points=13,
     ),
     Exercise(
@@ -140,6 +164,7 @@ EXERCISES: tuple[Exercise, ...] = (
         forbidden_names=AUTOGRAD_NAMES,
         forbidden_why="the exercise is to write the gradient yourself from exp, max and sums; "
         "torch.autograd (backward(), torch.autograd.grad, torch.func) and torch's softmax are forbidden",
+        numeric=True,
         points=8,
     ),
     Exercise(
@@ -163,6 +188,11 @@ EXERCISES: tuple[Exercise, ...] = (
         ("compare_models",),
         call_timeout=300.0,
         depends_on=("ex7_models", "ex8_training"),
+        support=("cnnkit.curriculum.ex14_mnist",),
+        grading_note="When graded, this exercise trains the models on the small MNIST sample embedded in the kit "
+        "(`datasets/`), so it fits the autograder's time limit. To run the full comparison on all of "
+        "MNIST (60,000 training images) with your code, run `cnnkit compare` in a terminal "
+        "(`cnnkit compare --help` lists the options: epochs, models, device).",
         points=15,
     ),
 )

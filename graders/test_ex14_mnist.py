@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from cnnkit.curriculum.ex14_mnist import check_learns, check_parameters, check_structure
 from cnnkit.mnist.data import sample_batches
-from cnnkit.mnist.grading import check_learns, check_parameters, check_structure
 
 
 @pytest.fixture(scope="module")

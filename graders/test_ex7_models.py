@@ -22,10 +22,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnnkit import tolerances
+from cnnkit import spec, tolerances
+from cnnkit.curriculum.ex7_models import build_count_model
 from cnnkit.grading.checks import Hint, check_int, check_tensor, fail
 from cnnkit.sandbox import StudentCodeError
-from cnnkit.sandbox.ops import build_count_model
 
 Shape = tuple[int, ...]
 Forward = Callable[[list[torch.Tensor], torch.Tensor], torch.Tensor]
@@ -44,7 +44,7 @@ ARTICLE_LAYERS = {"PlainNN": PLAIN_LAYERS, "MNIST_CNN": MNIST_CNN_LAYERS}
 PLAIN_SHAPES: list[Shape] = [shape for _, shape in PLAIN_LAYERS]
 MNIST_CNN_SHAPES: list[Shape] = [shape for _, shape in MNIST_CNN_LAYERS]
 SMALL_SHAPES: list[Shape] = [(16, 1, 3, 3), (16,), (32, 16, 3, 3), (32,), (64, 1568), (64,), (10, 64), (10,)]
-DOCUMENTED_COUNTS = {"PlainNN": 535_818, "MNIST_CNN": 1_625_866, "SmallCNN": 105_866}
+DOCUMENTED_COUNTS = spec.exercise("ex7_models").parameter_counts
 
 
 def random_weights(shapes: list[Shape], seed: int) -> list[torch.Tensor]:

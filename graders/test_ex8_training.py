@@ -18,8 +18,8 @@ import pytest
 import torch
 
 from cnnkit import tolerances
+from cnnkit.curriculum.ex8_training import LoopSetup
 from cnnkit.grading.checks import Hint, check_tensor, fail
-from cnnkit.sandbox.ops import LoopSetup
 
 Weights = list[torch.Tensor]
 

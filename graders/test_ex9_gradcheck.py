@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cnnkit import tolerances
+from cnnkit.curriculum.ex9_gradcheck import LogSumExp, PythonFloat, SumOfCubes, WeightedSine
 from cnnkit.grading.checks import Hint, check_float, check_tensor, fail
-from cnnkit.grading.known_gradients import LogSumExp, PythonFloat, SumOfCubes, WeightedSine
 from cnnkit.grading.strategies import TensorCase, tensor, tensor_cases
 from cnnkit.tolerances import Tolerance
 

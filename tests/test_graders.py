@@ -20,7 +20,7 @@ from cnnkit.grading.runner import grade_submission, pytest_command, scores_by_ex
 
 MUTANTS = variant_files(MUTANTS_DIR)
 ALTERNATIVES = variant_files(ALTERNATIVES_DIR)
-NUMERIC_EXERCISES = ["ex1_output_size", "ex2_conv2d", "ex3_pooling", "ex4_activations", "ex5_dropout", "ex6_softmax"]
+NUMERIC_EXERCISES = [exercise.module for exercise in spec.EXERCISES if exercise.numeric]
 
 
 def _not_passed(report: dict, module: str | None = None) -> list[str]:

@@ -26,11 +26,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import json
-import os
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +36,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from cnnkit import paths, spec
 from cnnkit.course.notebook import module_marker
 from cnnkit.errors import FAULT, CommandError
+from cnnkit.grading.runner import CollectionFailed, collect_graders
 
 COURSE_ID = "cnnkit"
 #: Seconds one notebook cell may run under ``nbgrader autograde`` (the first check of an
@@ -69,59 +65,15 @@ class Assignment:
 
 
 # -- the graders' registry ---------------------------------------------------------------------
-class _Collector:
-    """pytest plugin: after collection, dump every grader item's test, points and docstring."""
-
-    def __init__(self, out: Path) -> None:
-        self.out = out
-
-    def pytest_collection_finish(self, session: Any) -> None:
-        grading = session.config.pluginmanager.get_plugin("cnnkit-grading")  # the plugin knows the layout
-        rows = []
-        for item in session.items:
-            place = grading.grader_of(item.path)
-            marker = item.get_closest_marker("points")
-            if place is None or marker is None:
-                continue
-            function = getattr(item, "function", None)
-            rows.append(
-                {
-                    "module": place.module,
-                    "name": getattr(item, "originalname", item.name),
-                    "visibility": place.visibility,
-                    "points": float(marker.args[0]),
-                    "doc": (function.__doc__ or "").strip() if function else "",
-                }
-            )
-        self.out.write_text(json.dumps(rows))
-
-
-class CollectionFailed(RuntimeError):
-    """pytest could not collect the graders (the first line says so, the rest is pytest's output)."""
-
-
 def collect_registry(root: Path = paths.ROOT) -> list[GraderTest]:
-    """Every grader test in ``root/graders`` (hidden ones too), in file order."""
-    with tempfile.TemporaryDirectory(prefix="cnnkit-registry-") as scratch:
-        out = Path(scratch) / "registry.json"
-        script = (
-            "import sys, pytest\nfrom pathlib import Path\nfrom cnnkit.course.build import _Collector\n"
-            "sys.exit(pytest.main(sys.argv[2:], plugins=[_Collector(Path(sys.argv[1]))]))"
-        )
-        command = [
-            sys.executable, "-c", script, str(out), str(root / "graders"), "--collect-only", "-q",
-            "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning", "--rootdir", str(root),
-        ]  # fmt: skip
-        done = subprocess.run(command, capture_output=True, text=True, cwd=root,
-                              env={**os.environ, "CNNKIT_ROOT": str(root)})
-        if done.returncode != 0 or not out.exists():
-            raise CollectionFailed(f"collecting the graders failed (exit {done.returncode}):\n{done.stdout[-3000:]}")
-        rows = json.loads(out.read_text())
-    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for row in rows:
-        key = (row["module"], row["visibility"], row["name"])
-        merged.setdefault(key, dict(row))  # a test's points are shared by its cases, not summed
-    return [GraderTest(**row) for row in merged.values()]
+    """Every grader test in ``root/graders`` (hidden ones too), in curriculum order, one per test function."""
+    merged: dict[tuple[str, str, str], GraderTest] = {}
+    for case in collect_graders(root):
+        key = (case["module"], case["visibility"], case["test"])
+        if key not in merged:  # a test's points are shared by its cases, not summed
+            merged[key] = GraderTest(module=case["module"], name=case["test"], visibility=case["visibility"],
+                                     points=case["points"], doc=case.get("doc", ""))  # fmt: skip
+    return list(merged.values())
 
 
 # -- assignments -------------------------------------------------------------------------------
@@ -209,13 +161,9 @@ def checks_cell(module: str, tests: list[GraderTest]) -> nbformat.NotebookNode:
     )
     if hidden:
         text += f" Hidden checks ({hidden:g} points) run when your notebook is graded."
-    if "compare_models" in spec.exercise(module).functions:  # the MNIST comparison, wherever it is numbered
-        text += (
-            "\n\nWhen graded, this exercise trains the models on the small MNIST sample embedded in the kit "
-            "(`datasets/`), so it fits the autograder's time limit. To run the full comparison on all of "
-            "MNIST (60,000 training images) with your code, run `cnnkit compare` in a terminal "
-            "(`cnnkit compare --help` lists the options: epochs, models, device)."
-        )
+    note = spec.exercise(module).grading_note
+    if note:
+        text += "\n\n" + note
     return new_markdown_cell(text)
 
 

@@ -27,7 +27,6 @@ import ast
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import warnings
@@ -96,33 +95,18 @@ def module_sources(cells: list[str], modules: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def grader_files(module: str, root: Path) -> list[Path]:
-    """The public and (where present) hidden grader files of ``module``."""
-    files = [root / "graders" / f"test_{module}.py", root / "graders" / "hidden" / f"test_{module}.py"]
-    return [path for path in files if path.exists()]
-
-
 def grade_sources(module: str, sources: dict[str, str], root: Path) -> dict[str, Any]:
-    """Run ``module``'s graders on ``sources`` (a fresh pytest process) and return its report."""
+    """Grade ``module`` on ``sources`` (``{module name: code}``) with the kit's runner, as ``cnnkit grade``
+    would: a fresh pytest process, student code sandboxed, the report checked, a hang reported as a timeout."""
+    from cnnkit.grading.runner import grade_submission
+
     with tempfile.TemporaryDirectory(prefix="cnnkit-notebook-") as scratch:
         submission = Path(scratch) / "submission"
         submission.mkdir()
         for name, source in sources.items():
             (submission / f"{name}.py").write_text(source)
-        report = Path(scratch) / "report.json"
-        command = [
-            sys.executable, "-m", "pytest", *map(str, grader_files(module, root)),
-            "--submission", str(submission), "--cnnkit-report", str(report),
-            "-q", "--no-header", "-p", "no:cacheprovider", "-W", "ignore", "--rootdir", str(root),
-        ]  # fmt: skip
-        environment = {**os.environ, "CNNKIT_ROOT": str(root), "PYTHONWARNINGS": "ignore"}
-        completed = subprocess.run(
-            command, capture_output=True, text=True, cwd=root, env=environment, timeout=GRADING_TIMEOUT
-        )
-        if not report.exists():
-            tail = (completed.stdout + completed.stderr)[-1500:]
-            raise RuntimeError(f"the graders produced no report (exit {completed.returncode}):\n{tail}")
-        return json.loads(report.read_text())
+        return grade_submission(submission, exercises=[module], root=root, wall_limit=GRADING_TIMEOUT,
+                                env={"PYTHONWARNINGS": "ignore"})  # fmt: skip
 
 
 def _report_for(module: str, cells: list[str]) -> tuple[dict[str, Any] | None, str]:

@@ -14,12 +14,13 @@ from typing import Any
 import torch
 from torch import nn
 
+from cnnkit import spec
 from cnnkit.grading.checks import check_int, fail
-from cnnkit.sandbox import Foreign
+from cnnkit.sandbox.wire import Foreign
 
 WHAT = "ex14_mnist.compare_models"
-#: Exact trainable parameter counts of the three ex7 models (see ex7_models' docstring).
-PARAMETERS: dict[str, int] = {"PlainNN": 535_818, "MNIST_CNN": 1_625_866, "SmallCNN": 105_866}
+#: Exact trainable parameter counts of the three ex7 models (declared in exercise 7's spec entry).
+PARAMETERS = spec.exercise("ex7_models").parameter_counts
 #: An untrained 10-class model's cross-entropy is near ln 10 = 2.30; one that learned is far below this.
 UNTRAINED_LOSS = 2.0
 RESULT_KEYS = ("parameters", "test_accuracy", "train_seconds", "epoch_losses", "model")

@@ -60,6 +60,8 @@ class TestResult:
     exercise: str
     visibility: str  # "public" or "hidden"
     max_score: float
+    test: str = ""  # the grader test function this is a case of
+    points: float = 0.0  # that function's worth, shared by its cases
     score: float = 0.0
     status: str = "not run"
     feedback: str = ""
@@ -140,6 +142,7 @@ class GradingSession:
         self.config = config
         self.results: dict[str, TestResult] = {}
         self.cases: dict[tuple[str, str], int] = {}  # (file, test function) -> parametrized cases collected
+        self.docs: dict[str, str] = {}  # nodeid -> grader test docstring (collect-only runs)
         self.sandboxes: dict[str, Sandbox] = {}
         self.timeouts = TimeoutMemory()  # one per submission: a hang costs its limit once, not once per test
         submission = config.getoption("submission") or os.environ.get("CNNKIT_SUBMISSION")
@@ -205,8 +208,11 @@ class GradingSession:
             kept.append(item)
             share = float(marker.args[0]) / self.cases.get(test_key(item), 1)
             self.results[item.nodeid] = TestResult(
-                name=item.name, exercise=module, visibility=visibility, max_score=share
-            )
+                name=item.name, exercise=module, visibility=visibility, max_score=share,
+                test=test_key(item)[1], points=float(marker.args[0]),
+            )  # fmt: skip
+            if config.option.collectonly:  # the course builder's registry: what each check is about
+                self.docs[item.nodeid] = (getattr(getattr(item, "function", None), "__doc__", "") or "").strip()
         if dropped:
             config.hook.pytest_deselected(items=dropped)
         # Curriculum order (a stable sort keeps each grader file's tests together): an exercise is
@@ -317,7 +323,10 @@ class GradingSession:
                     "score": sum(t.score for t in tests),
                     "max_score": sum(t.max_score for t in tests),
                     "tests": [
-                        {key: value for key, value in asdict(t).items() if key != "exercise"} for t in tests
+                        {key: value for key, value in asdict(t).items() if key != "exercise"}
+                        | ({"doc": self.docs[nodeid]} if nodeid in self.docs else {})
+                        for nodeid, t in self.results.items()
+                        if t.exercise == exercise.module
                     ],
                 }
             )

@@ -86,8 +86,16 @@ def check_isolation(report: dict[str, Any], required: str) -> None:
         raise IsolationTooWeak(f"isolation {level} is below the required {required} ({missing}); no grade given")
 
 
+def grader_files(module: str, graders_dir: Path = paths.GRADERS_DIR, public_only: bool = False) -> list[Path]:
+    """``module``'s public grader file and (where present, unless ``public_only``) its hidden one."""
+    files = [graders_dir / f"test_{module}.py"]
+    if not public_only:
+        files.append(graders_dir / "hidden" / f"test_{module}.py")
+    return [path for path in files if path.exists()]
+
+
 def pytest_command(
-    submission: Path,
+    submission: Path | None,
     report: Path,
     *,
     graders_dir: Path = paths.GRADERS_DIR,
@@ -95,19 +103,41 @@ def pytest_command(
     exercises: Iterable[str] | None = None,
     extra_args: Sequence[str] = (),
 ) -> list[str]:
-    """The ``python -m pytest graders ...`` command line that grades ``submission``."""
+    """The ``python -m pytest graders ...`` command line that grades ``submission``.
+
+    With ``exercises``, only those exercises' grader files are collected (the others are
+    never imported). ``submission`` None: collect only, grade nothing.
+    """
+    selected = list(exercises or [])
+    targets = [path for module in selected for path in grader_files(module, graders_dir, public_only)]
     command = [
-        sys.executable, "-m", "pytest", str(graders_dir),
-        "--submission", str(submission), "--cnnkit-report", str(report),
+        sys.executable, "-m", "pytest", *map(str, targets or [graders_dir]),
+        "--cnnkit-report", str(report),
         "-q", "--no-header", "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning",
         "--rootdir", str(graders_dir.parent),
     ]  # fmt: skip
+    command += ["--collect-only"] if submission is None else ["--submission", str(submission)]
     if public_only:
         command.append("--public-only")
-    selected = list(exercises or [])
     if selected:
         command += ["-m", " or ".join(selected)]
     return command + list(extra_args)
+
+
+def run_pytest(command: list[str], log_path: Path, *, cwd: Path, env: dict[str, str] | None,
+               wall_limit: float | None) -> int | None:
+    """Run a pytest command in its own process group, output to ``log_path``; its exit code, or None
+    when it ran past ``wall_limit`` (then the whole group, fork server and workers included, is killed)."""
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, cwd=cwd,
+            env={**os.environ, **(env or {})}, start_new_session=True,
+        )  # fmt: skip
+        try:
+            return process.wait(timeout=wall_limit)
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            return None
 
 
 def _kill_group(process: subprocess.Popen) -> None:
@@ -139,15 +169,21 @@ def grade_submission(
     deny: Sequence[Path] = (),
     env: dict[str, str] | None = None,
     require_isolation: str = "",
+    root: Path = paths.ROOT,
 ) -> dict[str, Any]:
     """Grade ``submission`` in a pytest subprocess and return the complete report dict.
+
+    Every way the kit grades goes through here (``cnnkit grade``, batches, notebooks' checks,
+    nbgrader's autograde step, the kit's own tests), with the same guarantees: a private report
+    folder denied to student code, the report checked to be this run's and complete, a run past
+    its limit reported test by test as "timeout".
 
     The submission is snapshotted first (``snapshot_submission``); the graders see only the
     snapshot, and the report names the original folder. ``wall_limit``: seconds for the whole
     run; tests unfinished by then are reported as "timeout". ``deny``: more paths student code
     may not open (report outputs, the class folder). ``require_isolation``: "strong" or
     "partial" makes workers below that level refuse to run student code, and raises
-    ``IsolationTooWeak``. Raises ``GraderFault`` when pytest did not grade (collection error,
+    ``IsolationTooWeak``. ``root``: the kit checkout (or student release) whose ``graders/`` run. Raises ``GraderFault`` when pytest did not grade (collection error,
     internal error, no report).
     """
     _not_dumpable()
@@ -160,21 +196,13 @@ def grade_submission(
         if require_isolation:
             env = {**(env or {}), "CNNKIT_REQUIRE_ISOLATION": require_isolation}
         command = pytest_command(
-            snapshot, report_path, public_only=public_only, exercises=exercises,
+            snapshot, report_path, graders_dir=root / "graders", public_only=public_only, exercises=exercises,
             extra_args=[*extra_args, *(arg for path in denied for arg in ("--cnnkit-deny", str(path)))],
         )  # fmt: skip
         log_path = Path(scratch) / "pytest.log"
         started = time.monotonic()
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, cwd=paths.ROOT,
-                env={**os.environ, **(env or {})}, start_new_session=True,
-            )  # fmt: skip
-            try:
-                exit_code: int | None = process.wait(timeout=wall_limit)
-            except subprocess.TimeoutExpired:
-                _kill_group(process)
-                exit_code = None
+        exit_code = run_pytest(command, log_path, cwd=root, env={**(env or {}), "CNNKIT_ROOT": str(root)},
+                               wall_limit=wall_limit)  # fmt: skip
         output = log_path.read_text(errors="replace")
         if not report_path.exists():
             raise GraderFault(f"the grader produced no report (pytest exit {exit_code}):\n{output[-3000:]}")
@@ -210,3 +238,23 @@ def _read_report(path: Path, submission: Path, log: str) -> dict[str, Any]:
 def scores_by_exercise(report: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """``{module: (score, max_score)}`` from a report."""
     return {e["module"]: (e["score"], e["max_score"]) for e in report["exercises"]}
+
+
+class CollectionFailed(GraderFault):
+    """pytest could not collect the graders (the first line says so, the rest is pytest's output)."""
+
+
+def collect_graders(root: Path = paths.ROOT, timeout: float = 600.0) -> list[dict[str, Any]]:
+    """Every grader test case in ``root/graders`` (hidden ones too), in curriculum order, without
+    running any: the report's tests, each with ``module``, ``test`` (its function), ``points``
+    (the test's worth, shared by its cases) and ``doc``."""
+    REPORTS_ROOT.mkdir(mode=0o700, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="collect-", dir=REPORTS_ROOT) as scratch:
+        report_path, log_path = Path(scratch) / "report.json", Path(scratch) / "pytest.log"
+        command = pytest_command(None, report_path, graders_dir=root / "graders")
+        exit_code = run_pytest(command, log_path, cwd=root, env={"CNNKIT_ROOT": str(root)}, wall_limit=timeout)
+        output = log_path.read_text(errors="replace")
+        if exit_code != 0 or not report_path.exists():
+            raise CollectionFailed(f"collecting the graders failed (exit {exit_code}):\n{output[-3000:]}")
+        report = json.loads(report_path.read_text())
+    return [{**test, "module": exercise["module"]} for exercise in report["exercises"] for test in exercise["tests"]]

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 from torch import nn
 
-from cnnkit.grading.checks import fail
-from cnnkit.mnist.data import Batches, sample_batches
-from cnnkit.mnist.grading import (
+from cnnkit.curriculum.ex14_mnist import (
     UNTRAINED_LOSS,
     WHAT,
     check_learns,
@@ -16,6 +14,8 @@ from cnnkit.mnist.grading import (
     frozen_optimizer,
     zeroed_model,
 )
+from cnnkit.grading.checks import fail
+from cnnkit.mnist.data import Batches, sample_batches
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cnnkit import tolerances
+from cnnkit.curriculum.ex7_models import load_by_position
 from cnnkit.grading.checks import check_int, check_tensor, fail
-from cnnkit.sandbox.ops import load_by_position
 from graders.test_ex7_models import (
     DOCUMENTED_COUNTS,
     MNIST_CNN_SHAPE_HINT,

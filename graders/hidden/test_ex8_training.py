@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from cnnkit import tolerances
+from cnnkit.curriculum.ex8_training import LoopSetup
 from cnnkit.grading.checks import Hint, check_float, fail
-from cnnkit.sandbox.ops import LoopSetup
 from graders.test_ex8_training import check_losses, check_weights, forwards, loss_hints, single_threaded
 
 

@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cnnkit import tolerances
+from cnnkit.curriculum.ex9_gradcheck import ConvLoss, WeightedSine
 from cnnkit.grading.checks import check_float, check_tensor
-from cnnkit.grading.known_gradients import ConvLoss, WeightedSine
 from cnnkit.grading.strategies import tensor, tensor_cases
 from graders.test_ex9_gradcheck import ESTIMATE, gradient_hints
 
