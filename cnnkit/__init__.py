@@ -42,8 +42,22 @@ MOVED: dict[str, str] = {
     "cnnkit.compare": "cnnkit.mnist.compare",
     "cnnkit.fast_layers": "cnnkit.mnist.fast_layers",
 }
-# ``cnnkit.grading`` (the runner) and ``cnnkit.course`` (the course builder) became packages;
-# their old public names are forwarded by each package's ``__getattr__``.
+
+
+def forward_names(package: str, module: str):  # noqa: ANN201 - a module-level ``__getattr__``
+    """A ``__getattr__`` for ``package`` answering the names of ``module``, which ``package`` was in 0.1.
+
+    ``cnnkit.grading`` (the runner) and ``cnnkit.course`` (the course builder) became packages.
+    """
+
+    def __getattr__(name: str):  # noqa: ANN202, N807
+        if not name.startswith("__"):  # the import system's probes (``__path__``) are not forwarded
+            target = importlib.import_module(module)
+            if hasattr(target, name):
+                return getattr(target, name)
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    return __getattr__
 
 
 class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):

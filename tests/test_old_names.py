@@ -28,6 +28,7 @@ from cnnkit.autograde import SandboxGrades
 from cnnkit.data import Batches, load_sample, normalize
 from cnnkit.grading import GraderFault, grade_submission, pytest_command
 from cnnkit.course import CollectionFailed
+from cnnkit.sandbox.ops import LoopSetup, build_count_model, load_by_position
 from cnnkit import compare, course, fast_layers, feedback, grade, mnist_grading, release, reports, stubgen
 from cnnkit import batch, submission, tolerances
 """

@@ -6,16 +6,6 @@
 * ``autograde``: nbgrader's autograde step, replaced by the kit's sandboxed grading.
 """
 
-from __future__ import annotations
+from cnnkit import forward_names
 
-import importlib
-from typing import Any
-
-
-def __getattr__(name: str) -> Any:
-    # Before 0.2, ``cnnkit.course`` was the course builder module: its names stay reachable here.
-    if not name.startswith("__"):
-        build = importlib.import_module("cnnkit.course.build")
-        if hasattr(build, name):
-            return getattr(build, name)
-    raise AttributeError(f"module 'cnnkit.course' has no attribute {name!r}")
+__getattr__ = forward_names("cnnkit.course", "cnnkit.course.build")  # its names in 0.1, when it was one module

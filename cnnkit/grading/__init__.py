@@ -7,16 +7,6 @@
 * ``reports``, ``batch``, ``grade``: reports in every format, a class at a time, the ``cnnkit grade`` command.
 """
 
-from __future__ import annotations
+from cnnkit import forward_names
 
-import importlib
-from typing import Any
-
-
-def __getattr__(name: str) -> Any:
-    # Before 0.2, ``cnnkit.grading`` was the runner module: its names stay reachable here.
-    if not name.startswith("__"):
-        runner = importlib.import_module("cnnkit.grading.runner")
-        if hasattr(runner, name):
-            return getattr(runner, name)
-    raise AttributeError(f"module 'cnnkit.grading' has no attribute {name!r}")
+__getattr__ = forward_names("cnnkit.grading", "cnnkit.grading.runner")  # its names in 0.1, when it was one module

@@ -29,7 +29,20 @@ from cnnkit import spec
 from cnnkit.sandbox.wire import GeneratorSeed
 
 Operation = Callable[..., tuple[Any, dict[str, Any]]]
-OPS: dict[str, Operation] = {}
+
+
+class Registry(dict):
+    """Operation name -> operation. A name not registered yet loads the exercises' support modules
+    first (lazily: they import grading helpers that themselves import this package)."""
+
+    def __missing__(self, name: str) -> Operation:
+        _import_exercise_operations()
+        if name in self:
+            return self[name]
+        raise KeyError(f"no worker operation {name!r}; known: {', '.join(sorted(self))}")
+
+
+OPS: Registry = Registry()
 
 
 def op(function: Operation) -> Operation:
@@ -140,6 +153,3 @@ def __getattr__(name: str) -> Any:
             if hasattr(support := importlib.import_module(module), name):
                 return getattr(support, name)
     raise AttributeError(f"module 'cnnkit.sandbox.ops' has no attribute {name!r}")
-
-
-_import_exercise_operations()
