@@ -32,7 +32,7 @@ from cnnkit import paths, spec
 from cnnkit.grading.feedback import describe_failure, status_of
 from cnnkit.grading.submission import Submission
 from cnnkit.sandbox import Sandbox, SandboxConfig
-from cnnkit.sandbox.client import TimeoutMemory, isolation_summary
+from cnnkit.sandbox.client import TimeoutMemory, isolation_summary, start_fork_server
 
 settings.register_profile(
     "grading",  # what students and the autograder run: same examples every run, no deadline
@@ -157,6 +157,8 @@ class GradingSession:
         asked = any(str(arg).startswith("-r") for arg in self.config.invocation_params.args)
         if terminal is not None and not self.tracebacks and not asked:
             terminal.reportchars = ""
+        if not self.config.option.collectonly:
+            start_fork_server()  # it imports torch while pytest collects the graders
 
     # -- collection ---------------------------------------------------------------------------
     def graders_dirs(self) -> list[Path]:
@@ -248,12 +250,32 @@ class GradingSession:
         if sandbox is not None:
             sandbox.close()
 
+    def exercise_of_item(self, item: pytest.Item | None) -> str | None:
+        """The exercise a grader test grades (None: not a grader test, or no next test)."""
+        result = self.results.get(item.nodeid) if item is not None else None
+        return result.exercise if result is not None else None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """One worker per exercise, never shared: close any other exercise's before this test runs."""
+        current = self.exercise_of_item(item)
+        for module in [m for m in self.sandboxes if m != current]:
+            self.close_sandbox(module)
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item: pytest.Item):
         result = self.results.get(item.nodeid)
-        if result is not None and result.exercise in self.sandboxes:
-            self.sandboxes[result.exercise].begin_test(result.name)
+        if result is not None and "sub" in getattr(item, "fixturenames", ()):
+            self.sandbox_for(result.exercise).begin_test(result.name)
         yield
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None):
+        """An exercise's public and hidden tests run adjacently and share its worker; it stops after the last."""
+        yield
+        current = self.exercise_of_item(item)
+        if current is not None and self.exercise_of_item(nextitem) != current:
+            self.close_sandbox(current)
 
     def pytest_runtest_logfinish(self, nodeid: str) -> None:
         if nodeid in self.results:
@@ -380,8 +402,9 @@ def sub(request: pytest.FixtureRequest):
     if module is None:
         raise pytest.UsageError(f"{request.path} is not named test_<exercise module>.py")
     session = _session(request)
-    yield Submission(module, session.sandbox_for(module))
-    session.close_sandbox(module)
+    # The exercise's sandbox, looked up at each call: the session keeps one per exercise (public
+    # and hidden tests share it) and stops it when the next test grades another exercise.
+    return Submission(module, lambda: session.sandbox_for(module))
 
 
 @pytest.fixture(scope="module")

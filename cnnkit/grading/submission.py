@@ -7,6 +7,7 @@ in place fails the check right there, with the argument's name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from cnnkit import spec
@@ -17,10 +18,15 @@ from cnnkit.sandbox import Sandbox
 class Submission:
     """Proxy for one exercise module of one submission."""
 
-    def __init__(self, module: str, sandbox: Sandbox) -> None:
+    def __init__(self, module: str, sandbox: Sandbox | Callable[[], Sandbox]) -> None:
+        """``sandbox``: the exercise's sandbox, or a function returning the one in use (looked up per call)."""
         self.module = module
         self.exercise = spec.exercise(module)
-        self.sandbox = sandbox
+        self._sandbox = sandbox
+
+    @property
+    def sandbox(self) -> Sandbox:
+        return self._sandbox if isinstance(self._sandbox, Sandbox) else self._sandbox()
 
     def __repr__(self) -> str:  # shown in Hypothesis's "Falsifying example" lines
         return f"<submission {self.module}>"

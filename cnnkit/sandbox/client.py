@@ -70,6 +70,14 @@ def _forkserver() -> multiprocessing.context.ForkServerContext:
     return _context
 
 
+def start_fork_server() -> None:
+    """Start the fork server now: it imports torch in the background while the caller goes on."""
+    from multiprocessing import forkserver
+
+    _forkserver()
+    forkserver.ensure_running()
+
+
 @dataclass(frozen=True)
 class _Timeout:
     """Where a student function timed out: the grader test, the input's size, the limit it ran out of."""
