@@ -180,6 +180,7 @@ EXERCISES: tuple[Exercise, ...] = (
         call_timeout=60.0,
         depends_on=("ex2_conv2d", "ex3_pooling", "ex4_activations", "ex6_softmax", "ex8_training",
                     "ex10_conv_backward", "ex11_pool_backward", "ex12_softmax_ce_backward"),
+        support=("cnnkit.curriculum.ex13_own_cnn",),
         points=12,
     ),
     Exercise(

@@ -1,6 +1,6 @@
 """Public checks for exercise 13: your layers as ``torch.autograd.Function``s, and a CNN made of them.
 
-Your classes run in the sandbox worker (``cnnkit.sandbox.ops_own_cnn``): each Function is applied
+Your classes run in the sandbox worker (``cnnkit.curriculum.ex13_own_cnn``): each Function is applied
 to the grader's inputs and back-propagated there, with autograd switched off inside your
 ``backward`` methods (they must compute the gradient themselves). The oracle is PyTorch's own
 layers (``F.conv2d``, ``F.max_pool2d``, ``F.relu``, ``F.linear``, ``F.cross_entropy``) and

@@ -30,7 +30,6 @@ from cnnkit.sandbox import confine, wire
 
 # Imported here so that the forkserver preloads them: ops used while grading models.
 import cnnkit.sandbox.ops  # noqa: F401  (registers the operations)
-import cnnkit.sandbox.ops_own_cnn  # noqa: F401  (exercise 13's operations)
 
 # This module is imported by the trusted processes only (the pytest process, and the fork server,
 # which preloads it): neither may be read by a worker (memory, environ, fds), even under one uid.

@@ -1,4 +1,4 @@
-"""Worker operations for exercise 13: the student's ``torch.autograd.Function``s and ``OwnSmallCNN``.
+"""Exercise 13's worker operations: the student's ``torch.autograd.Function``s and ``OwnSmallCNN``.
 
 A module object cannot travel back to the trusted side, so everything that needs the student's
 classes runs here, in the worker, and returns plain data (outputs, gradients, node names):
@@ -26,7 +26,6 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from cnnkit import spec
-# (the lead moved exercise 7's and 8's operations to cnnkit/curriculum/; ops.py keeps the generic ones)
 from cnnkit.curriculum.ex7_models import _instantiate, load_by_name
 from cnnkit.curriculum.ex8_training import KitSGD
 from cnnkit.sandbox.ops import op
@@ -40,23 +39,6 @@ SHAPE_NODE_PREFIXES: tuple[str, ...] = (
     "AliasBackward", "UnflattenBackward",
 )
 NodeRow = tuple[str, str]  # (kind, name): kind "function" (a student Function), "shape", "leaf", "autograd"
-
-
-def _student_function(student: Any, name: str) -> Any:
-    value = getattr(student, name, None)
-    if value is None:
-        raise AttributeError(f"{student.__name__}.py defines no {name!r}")
-    return value
-
-
-def _instantiate(student: Any, detector: Any, class_name: str) -> torch.nn.Module:
-    """``student.class_name()`` under the detector; TypeError if the result is not an nn.Module."""
-    cls = _student_function(student, class_name)
-    with detector:
-        model = cls()
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"{class_name}() built a {type(model).__name__}, not an nn.Module")
-    return model
 
 
 class AutogradInBackward(RuntimeError):
