@@ -38,6 +38,10 @@ class Exercise:
     # Kit modules holding this exercise's worker operations (``@op``) and the helpers its graders
     # share (``cnnkit/curriculum/<module>.py``); the sandbox imports them, generic code names none.
     support: tuple[str, ...] = ()
+    # Modules among ``depends_on`` whose code this exercise's notebook holds as given cells (the
+    # student's earlier work, pasted in; importable, never graded again there) instead of sharing an
+    # assignment with them: ex13 builds on most of the course, which would otherwise be one notebook.
+    given_code: tuple[str, ...] = ()
     # Exact trainable parameter counts of the models the exercise documents (graders and tools check them).
     parameter_counts: Mapping[str, int] = field(default_factory=dict)
     # Said in the notebook above the exercise's checks (how it is graded, where to run more).
@@ -181,6 +185,8 @@ EXERCISES: tuple[Exercise, ...] = (
         depends_on=("ex2_conv2d", "ex3_pooling", "ex4_activations", "ex6_softmax", "ex8_training",
                     "ex10_conv_backward", "ex11_pool_backward", "ex12_softmax_ce_backward"),
         support=("cnnkit.curriculum.ex13_own_cnn",),
+        given_code=("ex2_conv2d", "ex3_pooling", "ex4_activations", "ex6_softmax", "ex8_training",
+                    "ex10_conv_backward", "ex11_pool_backward", "ex12_softmax_ce_backward"),
         points=12,
     ),
     Exercise(

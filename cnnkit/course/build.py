@@ -19,7 +19,10 @@ the extracted code, see that module).
 
 Assignments: one per exercise, except that an exercise that imports others (``depends_on`` in
 the spec: ex14 uses ex7 and ex8) shares one notebook with them, because a notebook's checks
-can only see the code of its own kernel.
+can only see the code of its own kernel. Modules the spec lists in an exercise's ``given_code``
+(ex13 imports most of the course) do not join its assignment: its notebook holds a code cell for
+each of them (stubs once released: the student pastes in their earlier work), importable and
+without checks, graded in their own notebooks only.
 """
 
 from __future__ import annotations
@@ -82,6 +85,8 @@ def assignments() -> list[Assignment]:
     group_of: dict[str, list[str]] = {e.module: [e.module] for e in spec.EXERCISES}
     for exercise in spec.EXERCISES:
         for dependency in exercise.depends_on:
+            if dependency in exercise.given_code:
+                continue
             merged = group_of[dependency] + [m for m in group_of[exercise.module] if m not in group_of[dependency]]
             for module in merged:
                 group_of[module] = merged
@@ -200,6 +205,21 @@ def code_cell(module: str, code: str) -> nbformat.NotebookNode:
     return cell
 
 
+def given_cells(module: str, solutions_dir: Path) -> list[nbformat.NotebookNode]:
+    """The earlier modules ``module``'s notebook holds as given code (spec ``given_code``), ungraded here."""
+    given = spec.exercise(module).given_code
+    if not given:
+        return []
+    names = ", ".join(f"`{name}`" for name in given)
+    text = (f"### Your earlier exercises\n\n`{module}` imports your code from {names}. Paste each module's "
+            "code (the code cell of its notebook, or your `.py` file) into its cell below, keeping the cell's "
+            "first line, and run them. They are not graded again here: their own notebooks grade them.")
+    cells = [new_markdown_cell(text)]
+    for name in given:
+        cells.append(code_cell(name, split_module((solutions_dir / f"{name}.py").read_text())[1]))
+    return cells
+
+
 def import_cell(modules: tuple[str, ...]) -> nbformat.NotebookNode:
     """Makes earlier module cells importable by name (``import ex7_models`` in ex14's cell)."""
     names = ", ".join(map(repr, modules))
@@ -216,6 +236,7 @@ def build_notebook(assignment: Assignment, registry: list[GraderTest], solutions
         docstring, code = split_module((solutions_dir / f"{module}.py").read_text())
         dependencies = spec.exercise(module).depends_on
         cells.append(lesson_cell(module, docstring))
+        cells += given_cells(module, solutions_dir)
         if dependencies:
             cells.append(import_cell(dependencies))
         cells.append(code_cell(module, code))
