@@ -203,3 +203,69 @@ def test_feedback_holds_no_hidden_test_source(course: Path):
 def test_course_has_no_hidden_files_in_source(course: Path):
     files = [p.relative_to(course / "source") for p in (course / "source").rglob("*") if p.is_file()]
     assert sorted(map(str, files)) == sorted(f"{a}/{a}.ipynb" for a in ASSIGNMENTS)
+
+
+# -- exercise 13: a notebook that holds the earlier modules it imports as given code -----------------
+OWN_CNN = "ex13_own_cnn"
+
+
+@pytest.fixture(scope="module")
+def own_cnn_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """ex13's assignment released and autograded for ``full`` (reference code in every code cell) and
+    ``earlier`` (the earlier modules pasted in, ex13's own cell left as released)."""
+    from cnnkit import spec
+
+    course = tmp_path_factory.mktemp("nbgrader-ex13") / "course"
+    write_course(course, only=[OWN_CNN])
+    nbgrader(course, "generate_assignment", OWN_CNN, "--force")
+    source = nbformat.read(course / "source" / OWN_CNN / f"{OWN_CNN}.ipynb", 4)
+    release = nbformat.read(course / "release" / OWN_CNN / f"{OWN_CNN}.ipynb", 4)
+    reference = {_grade_id(c): c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")}
+    given = {f"{module}__code" for module in spec.exercise(OWN_CNN).given_code}
+    submit(course, "full", OWN_CNN, with_code(release, reference))
+    submit(course, "earlier", OWN_CNN, with_code(release, {k: v for k, v in reference.items() if k in given}))
+    for student in ("full", "earlier"):
+        started = time.perf_counter()
+        nbgrader(course, "autograde", OWN_CNN, "--student", student, "--force")
+        TIMINGS[f"{OWN_CNN}/{student}"] = time.perf_counter() - started
+    print("autograde wall time per student notebook (s):", {k: round(v, 1) for k, v in TIMINGS.items()})
+    return course
+
+
+def _own_cnn_scores(course: Path, student: str) -> tuple[float, float]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission(OWN_CNN, student)
+        return submission.score, submission.max_score
+
+
+def test_own_cnn_notebook_holds_the_earlier_modules_without_their_checks(own_cnn_course: Path):
+    """ex13's notebook: a code cell per module it imports (stubs once released), checks for ex13 only."""
+    from cnnkit import spec
+
+    given = spec.exercise(OWN_CNN).given_code
+    for folder in ("source", "release"):
+        notebook = nbformat.read(own_cnn_course / folder / OWN_CNN / f"{OWN_CNN}.ipynb", 4)
+        code_ids = [_grade_id(c) for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution")]
+        assert code_ids == [f"{module}__code" for module in given] + [f"{OWN_CNN}__code"], folder
+        checked = {_grade_id(c).split("__", 1)[0] for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")}
+        assert checked == {OWN_CNN}, folder
+    released = nbformat.read(own_cnn_course / "release" / OWN_CNN / f"{OWN_CNN}.ipynb", 4)
+    for cell in released.cells:
+        assert not [line for line in cell.source.splitlines() if line.strip() in MARKERS]
+        if _grade_id(cell) in {f"{module}__code" for module in given}:
+            assert "raise NotImplementedError" in cell.source, _grade_id(cell)
+
+
+def test_own_cnn_reference_notebook_gets_full_marks(own_cnn_course: Path):
+    score, max_score = _own_cnn_scores(own_cnn_course, "full")
+    from cnnkit import spec
+
+    assert score == max_score == pytest.approx(spec.exercise(OWN_CNN).points)
+
+
+def test_own_cnn_earlier_work_alone_scores_zero(own_cnn_course: Path):
+    """The pasted earlier modules earn nothing here (they are graded in their own notebooks)."""
+    score, max_score = _own_cnn_scores(own_cnn_course, "earlier")
+    assert score == 0 and max_score > 0

@@ -72,7 +72,7 @@ def test_function_float32(sub, case):
 
 @pytest.mark.points(0.5)
 def test_parameters_are_small_cnns(sub):
-    """OwnSmallCNN's parameters: SmallCNN's names and shapes, all trainable (state dicts load both ways)."""
+    """OwnSmallCNN's parameters: SmallCNN's names and shapes, all trainable; a SmallCNN state dict runs in it."""
     structure, _ = sub.op("model_structure", "OwnSmallCNN")
     got = [(name, tuple(shape)) for name, shape, _ in structure["parameters"]]
     if got != SMALL_LAYERS:
@@ -81,6 +81,8 @@ def test_parameters_are_small_cnns(sub):
         fail("OwnSmallCNN.__init__", "some parameters do not require gradients")
     if structure["buffers"]:
         fail("OwnSmallCNN.__init__", f"it has buffers {structure['buffers']}; SmallCNN has none")
+    # ... and a SmallCNN's state dict, loaded by name, gives SmallCNN's logits.
+    check_network(sub, NetworkCase(2, 44, torch.float32), tolerances.MODEL32, grads=False)
 
 
 @pytest.mark.points(1.5)
