@@ -54,6 +54,8 @@ from cnnkit.mnist.fast_layers import speed_up
 #: --models short names -> class names in ex7_models, in the article's order.
 MODEL_KEYS: dict[str, str] = {"plain": "PlainNN", "cnn": "MNIST_CNN", "small": "SmallCNN"}
 COMPARISON = "ex14_mnist"  # the exercise whose compare_models this command runs
+# --models own: the student's exercise-13 network (every layer theirs), trained next to compare_models' models.
+OWN_KEY, OWN_MODULE, OWN_MODEL = "own", "ex13_own_cnn", "OwnSmallCNN"
 CODE_MODULES = (*spec.exercise(COMPARISON).depends_on, COMPARISON)
 EVAL_BATCH_SIZE = 1000  # evaluation keeps no activations for backward: big batches are cheap
 
@@ -62,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", default=None, help=f"MNIST root holding MNIST/raw/ (default: ${ENV_VAR}, else ~/.cache/cnnkit)")
     parser.add_argument("--sample", action="store_true", help="use the embedded 2,000 + 500 digit sample (no data folder)")
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--models", default="plain,cnn,small", help="comma-separated: plain, cnn, small")
+    parser.add_argument("--models", default="plain,cnn,small", help="comma-separated: plain, cnn, small, own (exercise 13's OwnSmallCNN: every layer yours; slower)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     parser.add_argument("--precision", choices=("auto", "bf16", "fp32"), default="auto",
                         help="auto: bfloat16 autocast where the hardware supports it natively, else float32")
@@ -360,8 +362,11 @@ def load_data(args: argparse.Namespace) -> Dataset:
 def parse_models(text: str) -> list[str]:
     names = []
     for key in (part.strip().lower() for part in text.split(",") if part.strip()):
+        if key == OWN_KEY:
+            names.append(OWN_MODEL)
+            continue
         if key not in MODEL_KEYS:
-            raise CommandError(f"--models: unknown model {key!r}; choose from {', '.join(MODEL_KEYS)}")
+            raise CommandError(f"--models: unknown model {key!r}; choose from {', '.join([*MODEL_KEYS, OWN_KEY])}")
         names.append(MODEL_KEYS[key])
     return names
 
@@ -397,19 +402,21 @@ def run_comparison(args: argparse.Namespace, module: ModuleType, data: Dataset) 
                                device=device)
     with training_context(device, dtype, args.threads):
         threads = torch.get_num_threads()
-        results = module.compare_models(
+        prepare = model_preparer(device, progress.new_model, fast_layers=fast_layers, channels_last=channels_last)
+        results = {} if names == [OWN_MODEL] else module.compare_models(
             progress,
             test,
             num_epochs=args.epochs,
-            model_names=names,
+            model_names=[name for name in names if name != OWN_MODEL],
             learning_rate=args.lr,
             lr_decay=args.lr_decay,
             seed=args.seed,
             criterion=progress.criterion,
-            prepare_model=model_preparer(device, progress.new_model, fast_layers=fast_layers,
-                                         channels_last=channels_last),
+            prepare_model=prepare,
             make_optimizer=fastest_adam(device),
         )
+        if OWN_MODEL in names:
+            results[OWN_MODEL] = train_own_cnn(args, progress, test, prepare, fastest_adam(device))
         models = {name: result.pop("model") for name, result in results.items()}
         best = max(results, key=lambda name: results[name]["test_accuracy"])
         predictions = predict(models[best], data.test[0], device)
@@ -454,6 +461,43 @@ def run_comparison(args: argparse.Namespace, module: ModuleType, data: Dataset) 
         "_models": models,
         "_test": data.test,
     }
+
+
+def train_own_cnn(args: argparse.Namespace, train: ProgressBatches, test: Batches,
+                  prepare: Callable[[nn.Module], nn.Module],
+                  make_optimizer: Callable[..., torch.optim.Optimizer]) -> dict[str, Any]:
+    """``--models own``: the student's ``OwnSmallCNN`` (exercise 13) trained with their ``train_own_cnn``,
+    with compare_models' recipe (seed, Adam, epochs, lr decay); the same result row as compare_models'.
+
+    In float32 (no autocast): the student's Functions take and return one dtype.
+    """
+    folder = code_folder(args)
+    if not (folder / f"{OWN_MODULE}.py").is_file():
+        raise CommandError(f"--models own: no {OWN_MODULE}.py in {folder} (exercise 13)")
+    for name in (*spec.exercise(OWN_MODULE).depends_on, OWN_MODULE):
+        if name not in CODE_MODULES:  # ex8_training stays the one compare_models uses
+            sys.modules.pop(name, None)
+    sys.path.insert(0, str(folder))
+    try:
+        own = importlib.import_module(OWN_MODULE)
+    finally:
+        sys.path.remove(str(folder))
+    torch.manual_seed(args.seed)
+    model = prepare(own.OwnSmallCNN())
+    optimizer = make_optimizer(model.parameters(), args.lr)
+    device_type = next(model.parameters()).device.type
+    started = time.perf_counter()
+    losses: list[float] = []
+    with torch.autocast(device_type, enabled=False):
+        for _ in range(args.epochs):
+            losses += own.train_own_cnn(model, optimizer, train, 1)
+            for group in optimizer.param_groups:
+                group["lr"] *= args.lr_decay
+        seconds = time.perf_counter() - started
+        accuracy = sys.modules["ex8_training"].evaluate_model(model, test)
+    print(f"{OWN_MODEL}: every layer of this network is yours ({accuracy:.2f} % of the test digits)", file=sys.stderr)
+    return {"parameters": sum(p.numel() for p in model.parameters() if p.requires_grad), "test_accuracy": accuracy,
+            "train_seconds": seconds, "epoch_losses": losses, "model": model}
 
 
 # -- reporting -----------------------------------------------------------------------------------
