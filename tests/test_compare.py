@@ -210,3 +210,17 @@ def test_every_model_gets_the_same_shuffled_batches():
         progress.new_model(torch.nn.Linear(1, 1))
         orders.append([[targets.tolist() for _, targets in progress] for _epoch in range(2)])
     assert orders[0] == orders[1] and orders[0][0] != orders[0][1]
+
+
+def test_own_cnn_is_a_fourth_model(tmp_path, capsys):
+    """``--models own``: exercise 13's OwnSmallCNN, trained with the student's train_own_cnn, gets its own row."""
+    assert compare.parse_models("small,own") == ["SmallCNN", "OwnSmallCNN"]
+    out = tmp_path / "results"
+    code = main(["compare", "--sample", "--epochs", "1", "--models", "own", "--solutions", "--device", "cpu",
+                 "--no-progress", "--out", str(out)])
+    assert code == 0
+    report = json.loads((out / "results.json").read_text())
+    own = report["results"]["OwnSmallCNN"]
+    assert list(report["results"]) == ["OwnSmallCNN"] and own["parameters"] == 105_866
+    assert own["test_accuracy"] > 50 and len(own["epoch_losses"]) == 1
+    assert "every layer of this network is yours" in capsys.readouterr().err
