@@ -225,6 +225,11 @@ def exercise(module: str) -> Exercise:
         raise KeyError(f"unknown exercise {module!r}; known: {', '.join(BY_MODULE)}") from None
 
 
+def forbids_autograd(module: str) -> bool:
+    """Whether ``module`` forbids autograd (``Tensor.backward`` and the rest): then recording a graph is refused too."""
+    return "backward" in BY_MODULE[module].forbidden
+
+
 def is_forbidden(module: str, torch_name: str) -> bool:
     """Whether calling a torch function named ``torch_name`` is forbidden in ``module``."""
     name = torch_name.lower()

@@ -80,6 +80,10 @@ class ForbiddenDetector(TorchFunctionMode):
         super().__init__()
         self.module = module
         self.calls: list[str] = []
+        # Where autograd is forbidden, recording a graph is too: the engine (``Variable._execution_engine``)
+        # and a graph node called directly (``loss.grad_fn(...)``) are no torch functions, but every
+        # graph they could run was built by torch functions this mode sees.
+        self.no_graph = spec.forbids_autograd(module)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         name = getattr(func, "__name__", "") or str(func)
@@ -87,7 +91,11 @@ class ForbiddenDetector(TorchFunctionMode):
             qualified = f"{getattr(func, '__module__', None) or 'torch'}.{name}".replace("torch._C._nn", "torch.nn.functional")
             self.calls.append(qualified)
             raise ForbiddenAPIError(f"{qualified} is forbidden in {self.module}")
-        return func(*args, **(kwargs or {}))
+        result = func(*args, **(kwargs or {}))
+        if self.no_graph and isinstance(result, torch.Tensor) and result.grad_fn is not None:
+            self.calls.append(f"autograd (a graph recorded through torch.{name}, from inputs with requires_grad)")
+            raise ForbiddenAPIError(f"autograd is forbidden in {self.module}")
+        return result
 
 
 class _CappedStream(io.TextIOBase):
