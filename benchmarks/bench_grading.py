@@ -8,12 +8,17 @@ printed beside the figure recorded before the speed work (``BASELINE``), with th
   mutants), as submissions per minute;
 * ``hang``: one submission whose ``train_model`` hangs (sleeps, ignoring signals), graded with
   the default limits until every test is reported (capped by ``--hang-cap``);
+* ``nbgrader``: ``nbgrader autograde`` of one student notebook (the reference code in the released
+  notebooks of exercises 1 and 2), seconds per notebook (the slowest);
+* ``kit`` (opt-in, about 20 minutes): the kit's own test suite, ``python -m pytest -n 2``;
 * ``suite`` is repeated ``--repeats`` times and the median reported.
+
+``CNNKIT_GRADER_THREADS=2`` (the default before the speed work) shows what one lever is worth.
 
 Timing is noisy on a shared machine: run it alone (no other jobs), and compare figures measured
 in the same run. It asserts nothing; it prints a table and, with ``--out``, writes it as JSON.
 
-    python benchmarks/bench_grading.py [--figures suite,batch,hang] [--repeats 3] [--class-size 6] [--out FILE]
+    python benchmarks/bench_grading.py [--figures suite,batch,hang,nbgrader,kit] [--repeats 3] [--class-size 6] [--out FILE]
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
@@ -56,6 +62,8 @@ BASELINE = {
     "suite": ("34.5 s", "<= 12 s"),
     "batch": ("4.2 submissions/min", ">= 12 submissions/min"),
     "hang": ("> 900 s (did not finish in 15 min)", "<= 180 s"),
+    "nbgrader": ("35-50 s per notebook", "<= 10 s per notebook"),
+    "kit": ("~15 min (-n 2)", "<= 8 min"),
 }
 
 HANGING_TRAIN_MODEL = '''
@@ -143,11 +151,64 @@ def measure_hang(workdir: Path, cap: float) -> Figure:
                   f"every test reported: {statuses}, {earlier} of the timeouts reported at once")
 
 
+NOTEBOOKS = ("ex1_output_size", "ex2_conv2d")  # the assignments of tests/test_nbgrader.py
+
+
+def measure_nbgrader(workdir: Path) -> Figure:
+    """``nbgrader autograde`` of one student's notebook per assignment: the reference code in the release."""
+    import nbformat
+
+    from cnnkit.course.build import write_course
+
+    course = workdir / "course"
+    write_course(course, only=list(NOTEBOOKS))
+    seconds: dict[str, float] = {}
+    for assignment in NOTEBOOKS:
+        nbgrader(course, "generate_assignment", assignment, "--force")
+        source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", 4)
+        released = nbformat.read(course / "release" / assignment / f"{assignment}.ipynb", 4)
+        reference = {grade_id(c): c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")}
+        for cell in released.cells:
+            cell.source = reference.get(grade_id(cell), cell.source)
+        folder = course / "submitted" / "student" / assignment
+        folder.mkdir(parents=True)
+        nbformat.write(released, folder / f"{assignment}.ipynb")
+        started = time.perf_counter()
+        nbgrader(course, "autograde", assignment, "--student", "student", "--force")
+        seconds[assignment] = time.perf_counter() - started
+    detail = ", ".join(f"{name} {value:.1f} s" for name, value in seconds.items())
+    return Figure("nbgrader", "s/notebook", max(seconds.values()), *BASELINE["nbgrader"], f"slowest of: {detail}")
+
+
+def grade_id(cell: Any) -> str:
+    return cell.metadata.get("nbgrader", {}).get("grade_id", "")
+
+
+def nbgrader(course: Path, *args: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"}, timeout=1800)  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} exited {done.returncode}:\n{done.stderr[-2000:]}")
+
+
+def measure_kit(workdir: Path) -> Figure:
+    """The kit's own test suite as the issue measured it (``python -m pytest -n 2``): minutes."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "-q", "-p", "no:randomly"], cwd=REPO,
+                          capture_output=True, text=True)  # fmt: skip
+    minutes = (time.perf_counter() - started) / 60.0
+    summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else f"exit {done.returncode}"
+    return Figure("kit", "min", minutes, *BASELINE["kit"], summary)
+
+
 MEASURES: dict[str, Callable[[Path, argparse.Namespace], Figure]] = {
     "suite": lambda workdir, args: measure_suite(workdir, args.repeats),
     "batch": lambda workdir, args: measure_batch(workdir, args.class_size),
     "hang": lambda workdir, args: measure_hang(workdir, args.hang_cap),
+    "nbgrader": lambda workdir, args: measure_nbgrader(workdir),
+    "kit": lambda workdir, args: measure_kit(workdir),
 }
+DEFAULT_FIGURES = "suite,batch,hang,nbgrader"  # "kit" takes about 20 minutes: ask for it
 
 
 def table(figures: list[Figure]) -> str:
@@ -160,7 +221,8 @@ def table(figures: list[Figure]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--figures", default="suite,batch,hang", help="comma-separated: " + ",".join(MEASURES))
+    parser.add_argument("--figures", default=DEFAULT_FIGURES,
+                        help=f"comma-separated, from {','.join(MEASURES)} (kit, the kit's own suite, is opt-in: ~20 min)")
     parser.add_argument("--repeats", type=int, default=3, help="rounds of the full-suite figure (median reported)")
     parser.add_argument("--class-size", type=int, default=6, help="submissions in the batch figure")
     parser.add_argument("--hang-cap", type=float, default=1200.0, help="seconds after which the hang figure gives up")
@@ -178,7 +240,9 @@ def main(argv: list[str] | None = None) -> int:
             figures.append(MEASURES[name](workdir, args))
             print(table(figures[-1:]).splitlines()[-1], flush=True)
     print()
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"load average {load} (1, 5, 15 min)")
     print(table(figures))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
