@@ -77,6 +77,19 @@ def run_backward(outputs: tuple[torch.Tensor, ...], grads: tuple[torch.Tensor, .
                                                   accumulate_grad=True)
 
 
+# The engine's words when a backward method returns the wrong number or shapes of gradients.
+ENGINE_COMPLAINTS = ("returned an invalid gradient", "returned an incorrect number of gradients")
+
+
+def engine_complaint(error: BaseException) -> str | None:
+    """The engine's message when ``error`` says a backward method returned the wrong gradients, else None."""
+    text = str(error)
+    if isinstance(error, RuntimeError) and any(words in text for words in ENGINE_COMPLAINTS):
+        return (f"autograd refused what backward returned: {text.splitlines()[0]} (return one gradient per "
+                "input of forward, in forward's order, each with that input's shape; None for non-tensors)")
+    return None
+
+
 def _is_student_function(node: Any) -> type | None:
     """The student's Function class behind an autograd node, or None."""
     cls = getattr(node, "_forward_cls", None)
@@ -144,9 +157,11 @@ def own_function_gradients(student: Any, detector: Any, class_name: str, args: l
     guard = BackwardGuard(detector)
     try:
         run_backward((out,), (grad_out.to(out.dtype),), guard)
-    except BaseException:
+    except BaseException as error:
         if guard.autograd or detector.calls:
             return out.detach(), {"problem": None, "node": node, "grads": [], "autograd": sorted(set(guard.autograd))}
+        if engine_complaint(error):
+            return out.detach(), {"problem": engine_complaint(error), "node": node}
         raise
     grads = [leaf.grad.detach().clone() if isinstance(leaf, torch.Tensor) and leaf.requires_grad
              and leaf.grad is not None else None for leaf in leaves]
@@ -184,9 +199,11 @@ def own_cnn_gradients(student: Any, detector: Any, state: dict[str, torch.Tensor
     guard = BackwardGuard(detector)
     try:
         run_backward((loss,), (torch.ones((), dtype=loss.dtype),), guard)
-    except BaseException:
+    except BaseException as error:
         if guard.autograd or detector.calls:
             return detached, {**extra, "autograd": sorted(set(guard.autograd))}
+        if engine_complaint(error):
+            return detached, {**extra, "problem": engine_complaint(error)}
         raise
     extra["grads"] = {name: (p.grad.detach().clone() if p.grad is not None else None)
                       for name, p in model.named_parameters()}
