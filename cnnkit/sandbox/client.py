@@ -157,11 +157,13 @@ class TimeoutMemory:
 def functions_called(op: str, args: tuple, kwargs: dict) -> list[str]:
     """The student functions of the sandbox's own module that worker operation ``op`` calls (see ``ops``)."""
     first = args[0] if args and isinstance(args[0], str) else ""
-    if op in ("call", "call_with_grad", "model_structure", "model_forward"):
+    if op in ("call", "call_with_grad", "model_structure", "model_forward", "own_function_gradients"):
         return [first] if first else []
     if op == "count_parameters_of":
         return ["count_parameters", *([first.split(":", 1)[1]] if first.startswith("student:") else [])]
-    return {"run_training": ["train_model"], "run_evaluation": ["evaluate_model"]}.get(op, [])
+    return {"run_training": ["train_model"], "run_evaluation": ["evaluate_model"],
+            "own_cnn_gradients": ["OwnSmallCNN", "own_cross_entropy_loss"],
+            "own_cnn_training": ["train_own_cnn"]}.get(op, [])
 
 
 def input_size(value: Any, depth: int = 0) -> int:
