@@ -48,7 +48,8 @@ class AutogradInBackward(RuntimeError):
 class BackwardGuard(TorchFunctionMode):
     """Active while autograd runs the student's ``backward`` methods.
 
-    Autograd calls (names with ``backward``, and ``torch.autograd.grad``) are recorded in
+    Autograd calls (names with ``backward``, ``torch.autograd.grad``, and any torch function that
+    records a graph, which the engine called directly or a ``grad_fn`` would then run) are recorded in
     ``autograd`` and refused; the exercise's forbidden APIs go to ``detector.calls`` (the worker
     then reports the exercise as forbidden, as for any other call).
     """
@@ -61,13 +62,20 @@ class BackwardGuard(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         name = getattr(func, "__name__", "") or str(func)
         qualified = f"{getattr(func, '__module__', None) or 'torch'}.{name}"
+        if name == "__get__":  # a property such as Tensor.T
+            qualified = f"Tensor.{getattr(getattr(func, '__self__', None), '__name__', 'attribute')}"
         if spec.is_forbidden(MODULE, name):
             self.detector.calls.append(qualified.replace("torch._C._nn", "torch.nn.functional"))
             raise AutogradInBackward(f"{qualified} is forbidden in {MODULE}")
         if "backward" in name.lower() or name in spec.AUTOGRAD_NAMES:
             self.autograd.append(qualified)
             raise AutogradInBackward(f"{qualified} inside a backward method: compute the gradient yourself")
-        return func(*args, **(kwargs or {}))
+        result = func(*args, **(kwargs or {}))
+        if isinstance(result, torch.Tensor) and result.grad_fn is not None:
+            # A graph recorded inside backward (enable_grad) is for autograd's engine or a grad_fn called directly.
+            self.autograd.append(f"a graph recorded through {qualified}")
+            raise AutogradInBackward(f"autograd inside a backward method ({qualified} recorded a graph)")
+        return result
 
 
 def run_backward(outputs: tuple[torch.Tensor, ...], grads: tuple[torch.Tensor, ...], guard: BackwardGuard) -> None:

@@ -93,7 +93,9 @@ class ForbiddenDetector(TorchFunctionMode):
             raise ForbiddenAPIError(f"{qualified} is forbidden in {self.module}")
         result = func(*args, **(kwargs or {}))
         if self.no_graph and isinstance(result, torch.Tensor) and result.grad_fn is not None:
-            self.calls.append(f"autograd (a graph recorded through torch.{name}, from inputs with requires_grad)")
+            if name == "__get__":  # a property such as Tensor.T
+                name = f"Tensor.{getattr(getattr(func, '__self__', None), '__name__', 'attribute')}"
+            self.calls.append(f"autograd (a graph recorded through {name}, from inputs with requires_grad)")
             raise ForbiddenAPIError(f"autograd is forbidden in {self.module}")
         return result
 
