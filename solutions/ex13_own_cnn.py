@@ -33,8 +33,9 @@ The five layers (shapes as in the earlier exercises):
 * ``ReLUFunction.apply(x)``: your ``relu``; backward: ``grad_out`` where ``x > 0``, else 0
   (0 at ``x == 0`` too, as PyTorch).
 * ``LinearFunction.apply(x, weight, bias)``: ``x @ weight.T + bias`` for x (N, in), weight
-  (out, in), bias (out,); backward, new here, from ``out[n, o] = sum_i x[n, i] weight[o, i] + bias[o]``:
-  ``grad_x = grad_out @ weight``, ``grad_weight = grad_out.T @ x``, ``grad_bias = grad_out.sum(0)``.
+  (out, in), bias (out,); its backward is new here: derive the three gradients from
+  ``out[n, o] = sum_i x[n, i] * weight[o, i] + bias[o]`` as exercise 10 did for the convolution
+  (each has the shape of its input; check them with your exercise-9 gradient checker).
 * ``CrossEntropyFunction.apply(logits, targets)``: your ``cross_entropy`` (the batch mean, a 0-d
   tensor); backward: ``grad_loss * cross_entropy_backward(logits, targets)`` and ``None`` for the
   targets (``grad_loss`` is the 0-d gradient arriving at the loss, 1 when the loss is the end).
