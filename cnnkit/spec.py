@@ -230,6 +230,11 @@ def forbids_autograd(module: str) -> bool:
     return "backward" in BY_MODULE[module].forbidden
 
 
+def dependents(module: str) -> list[str]:
+    """The exercises that import ``module`` (their ``depends_on`` names it): they run the student's own copy."""
+    return [exercise.module for exercise in EXERCISES if module in exercise.depends_on]
+
+
 def is_forbidden(module: str, torch_name: str) -> bool:
     """Whether calling a torch function named ``torch_name`` is forbidden in ``module``."""
     name = torch_name.lower()

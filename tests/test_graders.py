@@ -33,10 +33,6 @@ def _not_passed(report: dict, module: str | None = None) -> list[str]:
     ]
 
 
-def dependents(module: str) -> list[str]:
-    return [e.module for e in spec.EXERCISES if module in e.depends_on]
-
-
 def test_reference_gets_full_marks(reference_report):
     assert _not_passed(reference_report) == []
     assert reference_report["score"] == reference_report["max_score"] > 0
@@ -133,7 +129,7 @@ def test_mutant_loses_points_on_its_own_exercise(group: list[Path], tmp_path: Pa
     """
     overrides = {module_of(mutant): mutant.read_text() for mutant in group}
     submission = build_submission(tmp_path / "submission", overrides)
-    graded = list(overrides) + [d for module in overrides for d in dependents(module)]
+    graded = list(overrides) + [d for module in overrides for d in spec.dependents(module)]
     report = grade_submission(submission, exercises=graded)
     scores = scores_by_exercise(report)
     missed = [mutant.stem for mutant in group if scores[module_of(mutant)][0] >= scores[module_of(mutant)][1]]
@@ -156,7 +152,7 @@ def test_mutants_in_some_exercises_leave_the_others_untouched(broken: list[str],
     overrides = {module: _first_mutant(module).read_text() for module in broken}
     report = grade_submission(build_submission(tmp_path / "submission", overrides))
     scores = scores_by_exercise(report)
-    affected = set(broken) | {d for module in broken for d in dependents(module)}
+    affected = set(broken) | {d for module in broken for d in spec.dependents(module)}
     for module, (score, max_score) in scores.items():
         if module in broken:
             assert score < max_score, module
