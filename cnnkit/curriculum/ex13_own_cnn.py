@@ -176,7 +176,7 @@ def own_function_gradients(student: Any, detector: Any, class_name: str, args: l
     return out.detach(), {"problem": None, "node": node, "grads": grads, "autograd": []}
 
 
-@op
+@op(calls=("OwnSmallCNN", "own_cross_entropy_loss"))
 def own_cnn_gradients(student: Any, detector: Any, state: dict[str, torch.Tensor], x: torch.Tensor,
                       targets: torch.Tensor) -> tuple[Any, dict]:
     """``OwnSmallCNN`` in ``x``'s dtype with weights ``state`` (by name), the loss, then the backward pass.
@@ -219,7 +219,7 @@ def own_cnn_gradients(student: Any, detector: Any, state: dict[str, torch.Tensor
     return detached, extra
 
 
-@op
+@op(calls=("train_own_cnn",))
 def own_cnn_training(student: Any, detector: Any, batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
                      num_epochs: int, lr: float, momentum: float, seed: int) -> tuple[Any, dict]:
     """``train_own_cnn(OwnSmallCNN(), KitSGD(lr, momentum), batches, num_epochs)``, the model seeded with ``seed``.

@@ -152,7 +152,13 @@ def build_count_model(kind: str, frozen: tuple[int, ...] = ()) -> nn.Module:
     return model
 
 
-@op
+def _count_parameters_calls(args: tuple) -> list[str]:
+    """``count_parameters``, and the student's model class when ``kind`` is ``"student:<class>"``."""
+    kind = args[0] if args and isinstance(args[0], str) else ""
+    return ["count_parameters", *([kind.split(":", 1)[1]] if kind.startswith("student:") else [])]
+
+
+@op(calls=_count_parameters_calls)
 def count_parameters_of(student: Any, detector: Any, kind: str, frozen: tuple[int, ...] = ()) -> tuple[Any, dict]:
     """``student.count_parameters(model)`` on a kit model (``COUNT_MODELS``) or on ``student:<Class>()``.
 

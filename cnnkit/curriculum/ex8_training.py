@@ -209,7 +209,7 @@ def _leftover_grads(model: nn.Module) -> list[str]:
     return [name for name, p in model.named_parameters() if p.grad is not None and bool(p.grad.ne(0).any())]
 
 
-@op
+@op(calls=("train_model",))
 def run_training(student: Any, detector: Any, setup: LoopSetup, num_epochs: int) -> tuple[Any, dict]:
     """``student.train_model(model, optimizer, loader, num_epochs[, criterion][, device])`` on ``setup``.
 
@@ -233,7 +233,7 @@ def run_training(student: Any, detector: Any, setup: LoopSetup, num_epochs: int)
     return value, {"events": list(model.log), "weights": _weights(model)}
 
 
-@op
+@op(calls=("evaluate_model",))
 def run_evaluation(student: Any, detector: Any, setup: LoopSetup) -> tuple[Any, dict]:
     """``student.evaluate_model(model, loader[, device])`` on ``setup`` (the model starts in ``setup.start_mode``).
 

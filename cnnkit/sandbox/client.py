@@ -28,6 +28,7 @@ from cnnkit.sandbox.errors import (
     StudentTimeout,
     TimedOutEarlier,
 )
+from cnnkit.sandbox.ops import functions_called
 from cnnkit.sandbox.worker import InheritedFd, WorkerConfig, serve
 
 STARTUP_TIMEOUT = 120.0  # seconds for a fresh worker to say it is ready (not the student's time)
@@ -152,18 +153,6 @@ class TimeoutMemory:
         if record is None or record.timeout is None or size < record.timeout.size:
             return limit
         return min(limit, max(REDUCED_LIMIT_FLOOR, 10.0 * record.slowest_returned))
-
-
-def functions_called(op: str, args: tuple, kwargs: dict) -> list[str]:
-    """The student functions of the sandbox's own module that worker operation ``op`` calls (see ``ops``)."""
-    first = args[0] if args and isinstance(args[0], str) else ""
-    if op in ("call", "call_with_grad", "model_structure", "model_forward", "own_function_gradients"):
-        return [first] if first else []
-    if op == "count_parameters_of":
-        return ["count_parameters", *([first.split(":", 1)[1]] if first.startswith("student:") else [])]
-    return {"run_training": ["train_model"], "run_evaluation": ["evaluate_model"],
-            "own_cnn_gradients": ["OwnSmallCNN", "own_cross_entropy_loss"],
-            "own_cnn_training": ["train_own_cnn"]}.get(op, [])
 
 
 def input_size(value: Any, depth: int = 0) -> int:
@@ -378,7 +367,7 @@ class Sandbox:
     def _earlier_timeout(self, op: str, args: tuple, kwargs: dict, size: int) -> TimedOutEarlier | None:
         """``TimedOutEarlier`` when this request would run a function that already timed out."""
         memory = self.config.timeouts
-        own = [(self.module, function, size) for function in functions_called(op, args, kwargs)]
+        own = [(self.module, function, size) for function in functions_called(op, args)]
         for module, function, needed in own + [(m, f, None) for m, f in self._dependency_calls(args, kwargs)]:
             known = memory.hopeless(module, function, needed)
             if known is None:
@@ -411,7 +400,7 @@ class Sandbox:
         payload = pickle.dumps({"op": op, "args": args, "kwargs": kwargs})
         self._connection.send_bytes(payload)
         full = timeout * self.config.timeout_scale
-        functions = functions_called(op, args, kwargs)
+        functions = functions_called(op, args)
         limit = min([full, *(self.config.timeouts.reduced_limit(self.module, f, size, full) for f in functions)])
         started = time.monotonic()
         try:

@@ -45,10 +45,38 @@ class Registry(dict):
 OPS: Registry = Registry()
 
 
-def op(function: Operation) -> Operation:
-    """Register ``function`` as an operation under its own name."""
-    OPS[function.__name__] = function
-    return function
+#: In ``op(calls=...)``: the operation calls the student function its first argument names.
+NAMED_BY_FIRST_ARGUMENT = "<the function named by the first argument>"
+Calls = tuple[str, ...] | Callable[[tuple], list[str]]
+
+
+def op(function: Operation | None = None, *, calls: Calls = (NAMED_BY_FIRST_ARGUMENT,)) -> Any:
+    """Register an operation under its own name (``@op`` or ``@op(calls=...)``).
+
+    ``calls``: the student functions it calls, which the timeout memory of the trusted side needs
+    to know (a function that hung is not waited on again): names, ``NAMED_BY_FIRST_ARGUMENT``, or
+    a function of the request's arguments that returns the names.
+    """
+
+    def register(operation: Operation) -> Operation:
+        operation.calls = calls  # type: ignore[attr-defined]
+        OPS[operation.__name__] = operation
+        return operation
+
+    return register(function) if function is not None else register
+
+
+def functions_called(name: str, args: tuple) -> list[str]:
+    """The student functions operation ``name`` calls with ``args`` (its declared ``calls``)."""
+    try:
+        calls = OPS[name].calls
+    except (KeyError, AttributeError):
+        return []
+    if callable(calls):
+        return list(calls(args))
+    first = args[0] if args and isinstance(args[0], str) else ""
+    return [first if name_ == NAMED_BY_FIRST_ARGUMENT else name_ for name_ in calls
+            if name_ != NAMED_BY_FIRST_ARGUMENT or first]  # fmt: skip
 
 
 def materialize(value: Any) -> Any:
