@@ -9,6 +9,8 @@ Packages (the architecture):
 * ``cnnkit.sandbox``: the worker process student code runs in, and its operating-system confinement.
 * ``cnnkit.course``: stubs, notebooks, the nbgrader course, the student release, nbgrader's autograde step.
 * ``cnnkit.mnist``: MNIST data, the ``cnnkit compare`` training comparison and its fast layers.
+* ``cnnkit.curriculum``: one module per exercise that needs kit code beyond its spec entry (worker
+  operations, helpers its graders share), named by the entry's ``support``.
 """
 
 from __future__ import annotations
