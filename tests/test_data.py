@@ -112,6 +112,18 @@ def test_batches_cover_every_sample_reproducibly():
         assert torch.equal(inputs.flatten().long(), targets)  # images stay with their labels
 
 
+def test_neighbouring_seeds_share_no_epoch_order():
+    """Seed 1's second epoch is not seed 2's first (an order drawn from ``seed + epoch`` would be)."""
+    images, labels = torch.zeros(64, 1, 1, 1), torch.arange(64)
+
+    def orders(seed: int) -> list[list[int]]:
+        batches = data.Batches(images, labels, batch_size=64, shuffle=True, seed=seed)
+        return [next(iter(batches))[1].tolist() for _ in range(3)]
+
+    one, two = orders(1), orders(2)
+    assert not any(order in two for order in one)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not REAL_ROOT, reason=f"set {data.ENV_VAR} to the folder holding MNIST/raw")
 def test_real_mnist_loads():
