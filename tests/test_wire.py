@@ -51,6 +51,8 @@ TENSORS = {
     "conjugated": torch.randn(2, 2, dtype=torch.complex128).conj(),
     "nan_inf": torch.tensor([float("nan"), float("inf"), -0.0]),
     "expanded": torch.randn(3).expand(2, 3),
+    "one_element_strided": torch.randn(1, 1, 2, 2)[..., ::2, ::2],  # strides (4, 4, 4, 2), "contiguous"
+    "subsampled": X[..., ::2, ::3],
 }
 
 

@@ -194,7 +194,10 @@ class _Writer:
         laid = tensor.permute(order)
         if not laid.is_contiguous():
             order, laid = list(range(tensor.dim())), tensor.contiguous()
-        raw = laid.reshape(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b""
+        flat = laid.reshape(-1)
+        if flat.stride(0) != 1:  # a dense tensor whose sizes are all 1 may keep any stride
+            flat = flat.clone(memory_format=torch.contiguous_format)
+        raw = flat.view(torch.uint8).numpy().tobytes() if tensor.numel() else b""
         header = struct.pack("<B", len(name)) + name.encode() + struct.pack("<B", tensor.dim())
         header += struct.pack(f"<{tensor.dim()}q", *tensor.shape) + bytes(order) + struct.pack("<Q", len(raw))
         self.parts += [b"X" + header, raw]
