@@ -78,24 +78,24 @@ def conv2d_backward(
     stride_h, stride_w = _pair(stride)
     pad_h, pad_w = _pair(padding)
     batch, channels, height, width = x.shape
-    kernel_h, kernel_w = weight.shape[2], weight.shape[3]
+    out_channels, _, kernel_h, kernel_w = weight.shape
     out_h, out_w = grad_out.shape[2], grad_out.shape[3]
 
     grad_bias = grad_out.sum(dim=(0, 2, 3))
 
-    padded = F.pad(x, (pad_w, pad_w, pad_h, pad_h))
-    windows = padded.unfold(2, kernel_h, stride_h).unfold(3, kernel_w, stride_w)  # (N, C, H_out, W_out, kH, kW)
-    # grad_weight[o, (c, u, v)] = sum over (n, i, j) of grad_out[o, (n, i, j)] * windows[(c, u, v), (n, i, j)]:
-    # one matrix product once both are laid out with (n, i, j) as the shared axis.
-    window_matrix = windows.permute(1, 4, 5, 0, 2, 3).reshape(channels * kernel_h * kernel_w, -1)
-    grad_matrix = grad_out.transpose(0, 1).reshape(grad_out.shape[1], -1)
-    grad_weight = (grad_matrix @ window_matrix.T).reshape(weight.shape)
-
-    # Each output position's share of its window, (N, C * kH * kW, H_out * W_out): the layout
-    # F.fold (col2im) takes; fold adds the overlapping windows into the padded shape.
-    columns = weight.reshape(weight.shape[0], -1).T @ grad_out.reshape(batch, grad_out.shape[1], out_h * out_w)
-    grad_padded = F.fold(columns, (height + 2 * pad_h, width + 2 * pad_w), (kernel_h, kernel_w),
-                         stride=(stride_h, stride_w))
-    grad_x = grad_padded[:, :, pad_h : pad_h + height, pad_w : pad_w + width]
-    return grad_x, grad_weight, grad_bias
+    # Channels last, one row per output position (n, i, j): for a kernel offset (u, v), output
+    # (n, i, j) saw input row (n, i*sh + u, j*sw + v) of the padded x, so each offset is two matrix
+    # products over those rows: one for grad_weight[:, :, u, v], one added into the padded grad_x.
+    grad_rows = grad_out.permute(0, 2, 3, 1).reshape(-1, out_channels)  # (N*H_out*W_out, C_out)
+    padded = F.pad(x, (pad_w, pad_w, pad_h, pad_h)).permute(0, 2, 3, 1)  # (N, H+2ph, W+2pw, C_in)
+    grad_padded = x.new_zeros(batch, height + 2 * pad_h, width + 2 * pad_w, channels)
+    grad_weight = x.new_empty(weight.shape)
+    for u in range(kernel_h):
+        for v in range(kernel_w):
+            seen = (slice(None), slice(u, u + stride_h * (out_h - 1) + 1, stride_h),
+                    slice(v, v + stride_w * (out_w - 1) + 1, stride_w))  # fmt: skip
+            grad_weight[:, :, u, v] = grad_rows.T @ padded[seen].reshape(-1, channels)
+            grad_padded[seen] += (grad_rows @ weight[:, :, u, v]).reshape(batch, out_h, out_w, channels)
+    grad_x = grad_padded[:, pad_h : pad_h + height, pad_w : pad_w + width].permute(0, 3, 1, 2)
+    return grad_x.contiguous(), grad_weight, grad_bias
     ### END SOLUTION
