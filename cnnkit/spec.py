@@ -46,6 +46,9 @@ class Exercise:
     parameter_counts: Mapping[str, int] = field(default_factory=dict)
     # Said in the notebook above the exercise's checks (how it is graded, where to run more).
     grading_note: str = ""
+    # About how many seconds grading the reference takes (public + hidden, one core): the runner
+    # balances the exercises of a submission graded by several processes at once by it.
+    grading_seconds: float = 1.2
 
     @property
     def number(self) -> int:
@@ -188,6 +191,7 @@ EXERCISES: tuple[Exercise, ...] = (
         given_code=("ex2_conv2d", "ex3_pooling", "ex4_activations", "ex6_softmax", "ex8_training",
                     "ex10_conv_backward", "ex11_pool_backward", "ex12_softmax_ce_backward"),
         points=12,
+        grading_seconds=6.0,  # two trainings of the student's own CNN
     ),
     Exercise(
         "ex14_mnist",
@@ -201,6 +205,7 @@ EXERCISES: tuple[Exercise, ...] = (
         "MNIST (60,000 training images) with your code, run `cnnkit compare` in a terminal "
         "(`cnnkit compare --help` lists the options: epochs, models, device).",
         points=15,
+        grading_seconds=11.0,  # trains the article's models on the embedded sample
     ),
 )
 

@@ -5,6 +5,7 @@ Fixtures stay in ``conftest.py``; test modules import these with ``from helpers 
 
 from __future__ import annotations
 
+import functools
 import shutil
 import struct
 from pathlib import Path
@@ -16,6 +17,7 @@ from cnnkit import paths
 TESTS_DIR = Path(__file__).parent
 MUTANTS_DIR = TESTS_DIR / "mutants"
 ALTERNATIVES_DIR = TESTS_DIR / "alternatives"
+HOSTILE_DIR = TESTS_DIR / "hostile"
 
 
 def build_submission(target: Path, overrides: dict[str, str], base: Path = paths.SOLUTIONS_DIR) -> Path:
@@ -46,3 +48,12 @@ def variant_files(folder: Path) -> list[Path]:
 
 def module_of(variant: Path) -> str:
     return variant.stem.split("__", 1)[0]
+
+
+@functools.cache
+def grader_test_names(module: str) -> list[str]:
+    """Every grader test of ``module``, as the plugin collects them (nothing is run)."""
+    from cnnkit.grading.runner import grade_submission
+
+    report = grade_submission(paths.SOLUTIONS_DIR, exercises=[module], extra_args=["--collect-only"])
+    return [test["name"] for exercise in report["exercises"] if exercise["module"] == module for test in exercise["tests"]]

@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import TESTS_DIR, build_submission, module_of, variant_files
+from helpers import HOSTILE_DIR, build_submission, grader_test_names, module_of, variant_files
 
 from cnnkit import paths, spec
 from cnnkit.cli import main as cnnkit_main
 from cnnkit.grading.runner import grade_submission, scores_by_exercise
 
-HOSTILE_DIR = TESTS_DIR / "hostile"
 HOSTILE = variant_files(HOSTILE_DIR)
 FAST_CALLS = ["--timeout-scale", "0.2"]  # 2-s call limit: enough for ex1/ex2 reference code, quick to time out
 
@@ -121,13 +120,6 @@ WITH_BYSTANDER = {"ex2_conv2d__syntax_error", "ex2_conv2d__memory_bomb", "ex1_ou
 
 def _tests(report: dict, module: str) -> list[dict]:
     return next(e["tests"] for e in report["exercises"] if e["module"] == module)
-
-
-@functools.cache
-def grader_test_names(module: str) -> list[str]:
-    """Every grader test of ``module``, as the plugin collects them (nothing is run)."""
-    report = grade_submission(paths.SOLUTIONS_DIR, exercises=[module], extra_args=["--collect-only"])
-    return [test["name"] for test in _tests(report, module)]
 
 
 def test_every_fixture_has_an_expectation_and_every_kind_a_fixture():

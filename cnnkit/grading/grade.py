@@ -22,7 +22,7 @@ from cnnkit import paths, spec
 from cnnkit.errors import FAULT, OK, CommandError
 from cnnkit.grading import reports
 from cnnkit.grading.batch import GRADEBOOK, class_submissions, grade_class, is_submission
-from cnnkit.grading.runner import ISOLATION_LEVELS, GraderFault, IsolationTooWeak, grade_submission
+from cnnkit.grading.runner import ISOLATION_LEVELS, GraderFault, IsolationTooWeak, default_shards, grade_submission
 
 #: The per-call limit of an ordinary exercise; ``--timeout`` rescales every exercise's limit from it.
 DEFAULT_CALL_TIMEOUT = next(f.default for f in fields(spec.Exercise) if f.name == "call_timeout")
@@ -43,7 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--total-timeout", type=float, default=None, metavar="SECONDS",
                         help="overall limit per submission; unfinished tests are reported as timeout "
                         f"(default: none for one submission, {DEFAULT_CLASS_WALL_LIMIT:g} s per submission of a class)")
-    parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="submissions graded in parallel (class)")
+    parser.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                        help="processes grading at once: for a class, submissions in parallel (default 1); for one "
+                        "submission, its exercises split between N processes (default: one per core, at most 4)")
     parser.add_argument("--exercise", action="append", choices=list(spec.BY_MODULE), default=None,
                         help="grade only this exercise module (repeatable)")
     parser.add_argument("--require-isolation", choices=ISOLATION_LEVELS[1:], default="",
@@ -65,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     folder: Path = args.submission
     if not folder.is_dir():
         raise CommandError(f"{folder} is not a folder")
-    if args.jobs < 1 or (args.timeout is not None and args.timeout <= 0):
+    if (args.jobs is not None and args.jobs < 1) or (args.timeout is not None and args.timeout <= 0):
         raise CommandError("--jobs and --timeout must be positive")
     if is_submission(folder):
         return _grade_one(folder, args)
@@ -82,6 +84,7 @@ def _grade_one(folder: Path, args: argparse.Namespace) -> int:
         report = grade_submission(
             folder, public_only=args.public_only, exercises=args.exercise, extra_args=_pytest_args(args),
             wall_limit=args.total_timeout, deny=deny, require_isolation=args.require_isolation,
+            shards=args.jobs or default_shards(),
         )  # fmt: skip
     except IsolationTooWeak as weak:
         raise CommandError(str(weak), FAULT) from None
@@ -105,7 +108,7 @@ def _grade_class(students: list[Path], args: argparse.Namespace) -> int:
         raise CommandError(f"grading a class writes a folder of reports; {output} is a file")
     wall_limit = args.total_timeout if args.total_timeout is not None else DEFAULT_CLASS_WALL_LIMIT
     result = grade_class(
-        students, output, jobs=args.jobs, public_only=args.public_only, exercises=args.exercise,
+        students, output, jobs=args.jobs or 1, public_only=args.public_only, exercises=args.exercise,
         extra_args=_pytest_args(args), wall_limit=wall_limit, require_isolation=args.require_isolation,
     )  # fmt: skip
     graded = sum(report is not None for report in result.reports.values())

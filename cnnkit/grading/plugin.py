@@ -115,6 +115,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     "not only the feedback students get (--tb=long does the same)")
     group.addoption("--cnnkit-deny", action="append", default=[], metavar="PATH",
                     help="another file or folder student code may not open (e.g. where reports are written)")
+    group.addoption("--cnnkit-timeouts", default=None, metavar="FILE",
+                    help="share the memory of timed-out functions through this file (the runner's, private): "
+                    "with the other processes grading the same submission")
+    group.addoption("--cnnkit-elsewhere", action="append", default=[], metavar="MODULE",
+                    help="an exercise another process sharing --cnnkit-timeouts grades: exercises built on it "
+                    "wait until it is finished there")
 
 
 #: Threads of the trusted process's own torch (the oracle: torch and the reference on small inputs).
@@ -145,7 +151,10 @@ class GradingSession:
         self.cases: dict[tuple[str, str], int] = {}  # (file, test function) -> parametrized cases collected
         self.docs: dict[str, str] = {}  # nodeid -> grader test docstring (collect-only runs)
         self.sandboxes: dict[str, Sandbox] = {}
-        self.timeouts = TimeoutMemory()  # one per submission: a hang costs its limit once, not once per test
+        # One per submission (shared with its other processes): a hang costs its limit once, not once per test.
+        self.timeouts = TimeoutMemory(config.getoption("cnnkit_timeouts"))
+        self.elsewhere = set(config.getoption("cnnkit_elsewhere"))
+        self.started: set[str] = set()  # exercises whose first test has begun here
         submission = config.getoption("submission") or os.environ.get("CNNKIT_SUBMISSION")
         self.submission_dir = Path(submission).resolve() if submission else paths.EXERCISES_DIR
         # Full pytest tracebacks (the graders' and the kit's source) only when an instructor asks:
@@ -222,9 +231,11 @@ class GradingSession:
         # graded before the exercises built on it, so a function that hangs times out first in its
         # own exercise and is not waited on again by the ones that run it (``TimeoutMemory``).
         order = {exercise.module: index for index, exercise in enumerate(spec.EXERCISES)}
-        def curriculum_index(item: pytest.Item) -> int:
+        def curriculum_index(item: pytest.Item) -> tuple[int, bool]:  # public tests before hidden ones
             result = self.results.get(item.nodeid)
-            return order.get(result.exercise, len(order)) if result is not None else len(order)
+            if result is None:
+                return len(order), False
+            return order.get(result.exercise, len(order)), result.visibility == "hidden"
 
         items[:] = sorted(kept, key=curriculum_index)
         self.write_report()  # every test listed ("not run") before any runs: a killed run still lists them all
@@ -262,6 +273,11 @@ class GradingSession:
         current = self.exercise_of_item(item)
         for module in [m for m in self.sandboxes if m != current]:
             self.close_sandbox(module)
+        if current is not None and current not in self.started:
+            self.started.add(current)
+            # Graded in curriculum order here; one built on an exercise another process grades waits for
+            # it, so that a function that hung there is known here and not waited on again.
+            self.timeouts.wait_for([m for m in spec.exercise(current).depends_on if m in self.elsewhere])
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item: pytest.Item):
@@ -277,6 +293,7 @@ class GradingSession:
         current = self.exercise_of_item(item)
         if current is not None and self.exercise_of_item(nextitem) != current:
             self.close_sandbox(current)
+            self.timeouts.finished(current)
 
     def pytest_runtest_logfinish(self, nodeid: str) -> None:
         if nodeid in self.results:
@@ -345,10 +362,10 @@ class GradingSession:
                     "module": exercise.module,
                     "score": sum(t.score for t in tests),
                     "max_score": sum(t.max_score for t in tests),
-                    "tests": [
+                    "tests": [  # public tests first, however the files were collected
                         {key: value for key, value in asdict(t).items() if key != "exercise"}
                         | ({"doc": self.docs[nodeid]} if nodeid in self.docs else {})
-                        for nodeid, t in self.results.items()
+                        for nodeid, t in sorted(self.results.items(), key=lambda item: item[1].visibility == "hidden")
                         if t.exercise == exercise.module
                     ],
                 }
@@ -374,6 +391,8 @@ class GradingSession:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         for module in list(self.sandboxes):
             self.close_sandbox(module)
+        for module in sorted({result.exercise for result in self.results.values()}):
+            self.timeouts.finished(module)  # also those whose tests never ran (a fixture failed, -x)
         self.write_report(complete=True)
         self.session = session
 

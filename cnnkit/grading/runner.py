@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from cnnkit import paths
+from cnnkit import paths, spec
+from cnnkit.grading import server
+from cnnkit.sandbox.timeouts import TimeoutMemory
 
 #: pytest exit codes that mean "grading completed" (0: all passed, 1: some tests failed).
 COMPLETED_EXIT_CODES = (0, 1)
@@ -126,30 +127,18 @@ def pytest_command(
 
 def run_pytest(command: list[str], log_path: Path, *, cwd: Path, env: dict[str, str] | None,
                wall_limit: float | None) -> int | None:
-    """Run a pytest command in its own process group, output to ``log_path``; its exit code, or None
-    when it ran past ``wall_limit`` (then the whole group, fork server and workers included, is killed)."""
+    """Run a pytest command (``pytest_command``) in its own process group, output to ``log_path``; its
+    exit code, or None when it ran past ``wall_limit`` (then the whole group, fork server and workers
+    included, is killed). The process is a fork of this process's warm grading server
+    (``cnnkit.grading.server``): Python, pytest, Hypothesis and torch are imported once, not per run."""
     # Bytecode caching stays on for the graders (pytest caches their assertion-rewritten code):
     # where PYTHONDONTWRITEBYTECODE is set, every run would recompile them (~1.3 s of CPU each).
     environment = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, cwd=cwd,
-            env={**environment, **(env or {})}, start_new_session=True,
-        )  # fmt: skip
-        try:
-            return process.wait(timeout=wall_limit)
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
-            return None
-
-
-def _kill_group(process: subprocess.Popen) -> None:
-    """Kill pytest and everything it started (fork server, sandbox workers): one process group."""
     try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait()
+        return server.run_pytest(command, log_path, cwd=cwd, env={**environment, **(env or {})},
+                                 wall_limit=wall_limit)
+    except server.ServerDied as died:
+        raise GraderFault(f"{died} (out of memory?); no grade given") from None
 
 
 def mark_unfinished(report: dict[str, Any], status: str, feedback: str) -> None:
@@ -160,6 +149,55 @@ def mark_unfinished(report: dict[str, Any], status: str, feedback: str) -> None:
                 test.update(status=status, score=0.0, feedback=feedback)
         exercise["score"] = sum(test["score"] for test in exercise["tests"])
     report["score"] = sum(exercise["score"] for exercise in report["exercises"])
+
+
+def plan_shards(modules: Sequence[str], shards: int) -> list[list[str]]:
+    """``modules`` split into at most ``shards`` groups of about equal grading time (spec
+    ``grading_seconds``), each in curriculum order; empty groups are dropped.
+
+    An exercise built on others (``depends_on``) takes those not placed yet into its group, so it
+    rarely waits for another process to finish them; then the costliest unit goes to the group with
+    the least so far.
+    """
+    seconds = {module: spec.exercise(module).grading_seconds for module in modules}
+    units: list[list[str]] = []
+    placed: set[str] = set()
+    for module in sorted(modules, key=lambda m: -seconds[m]):
+        if module not in placed:
+            unit = [module, *(d for d in spec.exercise(module).depends_on if d in seconds and d not in placed)]
+            placed.update(unit)
+            units.append(unit)
+    groups: list[list[str]] = [[] for _ in range(max(1, shards))]
+    loads = [0.0] * len(groups)
+    for unit in sorted(units, key=lambda u: -sum(seconds[m] for m in u)):
+        lightest = loads.index(min(loads))
+        groups[lightest] += unit
+        loads[lightest] += sum(seconds[m] for m in unit)
+    order = {exercise.module: index for index, exercise in enumerate(spec.EXERCISES)}
+    return [sorted(group, key=order.__getitem__) for group in groups if group]
+
+
+def default_shards() -> int:
+    """Processes to grade one submission with: one per core this process may use (at most 4)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
+
+
+def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """One report from the reports of a submission's shards: exercises in curriculum order, scores
+    added up, the weakest isolation any worker reached."""
+    order = {exercise.module: index for index, exercise in enumerate(spec.EXERCISES)}
+    exercises = sorted((e for r in reports for e in r["exercises"]), key=lambda e: order.get(e["module"], len(order)))
+    isolations = [r["isolation"] for r in reports if r.get("isolation")]
+    isolation = None
+    if isolations:
+        weakest = min(isolations, key=lambda i: ISOLATION_LEVELS.index(i["level"]) if i["level"] in ISOLATION_LEVELS else -1)
+        isolation = {**weakest, "workers": sum(i.get("workers", 0) for i in isolations)}
+    return {**reports[0], "exercises": exercises, "isolation": isolation,
+            "score": sum(e["score"] for e in exercises), "max_score": sum(e["max_score"] for e in exercises)}
 
 
 def grade_submission(
@@ -173,8 +211,9 @@ def grade_submission(
     env: dict[str, str] | None = None,
     require_isolation: str = "",
     root: Path = paths.ROOT,
+    shards: int = 1,
 ) -> dict[str, Any]:
-    """Grade ``submission`` in a pytest subprocess and return the complete report dict.
+    """Grade ``submission`` in pytest subprocesses and return the complete report dict.
 
     Every way the kit grades goes through here (``cnnkit grade``, batches, notebooks' checks,
     nbgrader's autograde step, the kit's own tests), with the same guarantees: a private report
@@ -186,45 +225,80 @@ def grade_submission(
     run; tests unfinished by then are reported as "timeout". ``deny``: more paths student code
     may not open (report outputs, the class folder). ``require_isolation``: "strong" or
     "partial" makes workers below that level refuse to run student code, and raises
-    ``IsolationTooWeak``. ``root``: the kit checkout (or student release) whose ``graders/`` run. Raises ``GraderFault`` when pytest did not grade (collection error,
-    internal error, no report).
+    ``IsolationTooWeak``. ``root``: the kit checkout (or student release) whose ``graders/`` run.
+    ``shards``: pytest processes grading the exercises at once (``plan_shards``; each exercise in
+    one of them, in its own sandbox as always), sharing the memory of timed-out functions. Raises
+    ``GraderFault`` when pytest did not grade (collection error, internal error, no report).
     """
     _not_dumpable()
     REPORTS_ROOT.mkdir(mode=0o700, exist_ok=True)
     original = Path(submission).resolve()
+    graders_dir = root / "graders"
+    selected = list(exercises) if exercises is not None else None
+    if shards > 1:
+        modules = selected or [e.module for e in spec.EXERCISES if grader_files(e.module, graders_dir, public_only)]
+        groups: list[list[str] | None] = list(plan_shards(modules, shards))
+    else:
+        groups = [selected]
     with tempfile.TemporaryDirectory(prefix="report-", dir=REPORTS_ROOT) as scratch:
-        report_path = Path(scratch) / "report.json"
         snapshot = snapshot_submission(original, Path(scratch) / "submission")
         denied = [REPORTS_ROOT, original, *deny]
         if require_isolation:
             env = {**(env or {}), "CNNKIT_REQUIRE_ISOLATION": require_isolation}
-        command = pytest_command(
-            snapshot, report_path, graders_dir=root / "graders", public_only=public_only, exercises=exercises,
-            extra_args=[*extra_args, *(arg for path in denied for arg in ("--cnnkit-deny", str(path)))],
-        )  # fmt: skip
-        log_path = Path(scratch) / "pytest.log"
+        shared = ["--cnnkit-timeouts", str(Path(scratch) / "timeouts.jsonl")] if len(groups) > 1 else []
         started = time.monotonic()
-        exit_code = run_pytest(command, log_path, cwd=root, env={**(env or {}), "CNNKIT_ROOT": str(root)},
-                               wall_limit=wall_limit)  # fmt: skip
-        output = log_path.read_text(errors="replace")
-        if not report_path.exists():
-            raise GraderFault(f"the grader produced no report (pytest exit {exit_code}):\n{output[-3000:]}")
-        report = _read_report(report_path, snapshot, output)
-        report["submission"] = str(original)
-        if exit_code is None:
-            mark_unfinished(
-                report, "timeout",
-                f"not graded: the whole submission ran past its overall limit of {wall_limit:g} s",
+
+        def grade_shard(index: int) -> dict[str, Any]:
+            group = groups[index]
+            elsewhere = [m for other in groups if other is not group for m in other or ()]
+            report_path, log_path = Path(scratch) / f"report-{index}.json", Path(scratch) / f"pytest-{index}.log"
+            command = pytest_command(
+                snapshot, report_path, graders_dir=graders_dir, public_only=public_only, exercises=group,
+                extra_args=[*extra_args, *(arg for path in denied for arg in ("--cnnkit-deny", str(path))),
+                            *shared, *(arg for module in elsewhere for arg in ("--cnnkit-elsewhere", module))],
             )  # fmt: skip
-        elif exit_code not in COMPLETED_EXIT_CODES or not report.get("complete", True):
-            raise GraderFault(f"the grader failed (pytest exit {exit_code}):\n{output[-3000:]}")
+            remaining = None if wall_limit is None else max(0.0, wall_limit - (time.monotonic() - started))
+            try:
+                exit_code = run_pytest(command, log_path, cwd=root, env={**(env or {}), "CNNKIT_ROOT": str(root)},
+                                       wall_limit=remaining)  # fmt: skip
+            finally:
+                if shared:  # however it ended, the exercises built on this shard's ones need not wait for it
+                    memory = TimeoutMemory(shared[1])
+                    for module in group or ():
+                        memory.finished(module)
+            return _shard_report(report_path, snapshot, log_path.read_text(errors="replace"), exit_code, wall_limit)
+
+        if len(groups) == 1:
+            shard_reports = [grade_shard(0)]
         else:
-            mark_unfinished(report, "error", "this test did not run (a grader fixture failed; see the log)")
+            with ThreadPoolExecutor(max_workers=len(groups)) as pool:
+                shard_reports = list(pool.map(grade_shard, range(len(groups))))
+        report = merge_reports(shard_reports)
+        report["submission"] = str(original)
         report["complete"] = True
-        report["pytest_exit_code"] = exit_code
+        report["pytest_exit_code"] = max((r["pytest_exit_code"] for r in shard_reports), key=lambda c: (c is None, c or 0))
         report["seconds"] = round(time.monotonic() - started, 2)
         check_isolation(report, require_isolation)
         return report
+
+
+def _shard_report(report_path: Path, snapshot: Path, output: str, exit_code: int | None,
+                  wall_limit: float | None) -> dict[str, Any]:
+    """One pytest run's report, its unfinished tests marked; ``GraderFault`` when it did not grade."""
+    if not report_path.exists():
+        raise GraderFault(f"the grader produced no report (pytest exit {exit_code}):\n{output[-3000:]}")
+    report = _read_report(report_path, snapshot, output)
+    if exit_code is None:
+        mark_unfinished(
+            report, "timeout",
+            f"not graded: the whole submission ran past its overall limit of {wall_limit:g} s",
+        )  # fmt: skip
+    elif exit_code not in COMPLETED_EXIT_CODES or not report.get("complete", True):
+        raise GraderFault(f"the grader failed (pytest exit {exit_code}):\n{output[-3000:]}")
+    else:
+        mark_unfinished(report, "error", "this test did not run (a grader fixture failed; see the log)")
+    report["pytest_exit_code"] = exit_code
+    return report
 
 
 def _read_report(path: Path, submission: Path, log: str) -> dict[str, Any]:

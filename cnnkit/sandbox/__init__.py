@@ -7,7 +7,11 @@ that the trusted side decodes with ``torch.load(weights_only=True)`` and checks 
 student who patches ``torch.allclose`` or the kit's helpers patches them in the worker only.
 """
 
-from cnnkit.sandbox.client import Sandbox, SandboxConfig
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from cnnkit.sandbox.errors import (
     ForbiddenCall,
     StudentCodeError,
@@ -15,7 +19,17 @@ from cnnkit.sandbox.errors import (
     StudentError,
     StudentTimeout,
 )
-from cnnkit.sandbox.wire import Foreign, GeneratorSeed
+
+# Imported when first used (they import torch): the runner imports ``cnnkit.sandbox.timeouts`` alone.
+_LAZY = {"Sandbox": "cnnkit.sandbox.client", "SandboxConfig": "cnnkit.sandbox.client",
+         "Foreign": "cnnkit.sandbox.wire", "GeneratorSeed": "cnnkit.sandbox.wire"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'cnnkit.sandbox' has no attribute {name!r}")
+
 
 __all__ = [
     "Foreign",

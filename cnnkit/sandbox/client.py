@@ -29,6 +29,7 @@ from cnnkit.sandbox.errors import (
     TimedOutEarlier,
 )
 from cnnkit.sandbox.ops import functions_called
+from cnnkit.sandbox.timeouts import TimeoutMemory
 from cnnkit.sandbox.worker import InheritedFd, WorkerConfig, serve
 
 STARTUP_TIMEOUT = 120.0  # seconds for a fresh worker to say it is ready (not the student's time)
@@ -62,12 +63,19 @@ def _run_as_unprivileged() -> bool:
     return sys.platform.startswith("linux") and os.geteuid() == 0 and os.environ.get(ISOLATION_ENV) != "advisory"
 
 
+#: Workers' modules: the fork server has them imported before it forks any worker.
+WORKER_PRELOAD = ["torch", "cnnkit.sandbox.worker"]
+#: Python versions whose ``multiprocessing.forkserver`` ``fork_fork_server`` knows (``main``'s
+#: signature and the client's state); elsewhere the fork server is started the ordinary way.
+_FORKABLE_SERVER_VERSIONS = ((3, 10), (3, 11), (3, 12), (3, 13))
+
+
 def _forkserver() -> multiprocessing.context.ForkServerContext:
     """One fork server per trusted process, with torch and the worker already imported."""
     global _context
     if _context is None:
         _context = multiprocessing.get_context("forkserver")
-        _context.set_forkserver_preload(["torch", "cnnkit.sandbox.worker"])
+        _context.set_forkserver_preload(WORKER_PRELOAD)
     return _context
 
 
@@ -79,80 +87,38 @@ def start_fork_server() -> None:
     forkserver.ensure_running()
 
 
-@dataclass(frozen=True)
-class _Timeout:
-    """Where a student function timed out: the grader test, the input's size, the limit it ran out of."""
+def fork_fork_server() -> bool:
+    """Start this process's fork server as a *fork* of it, not a new interpreter (which imports torch
+    again: seconds of CPU per grading run). Call it only while this process holds nothing a worker
+    may not see (the warm grading server's fresh run: before any grader or reference is imported),
+    with ``WORKER_PRELOAD`` imported. False where this Python's forkserver is not one it knows."""
+    from multiprocessing import connection, forkserver, resource_tracker
 
-    test: str
-    size: int
-    limit: float
+    server = forkserver._forkserver
+    if server._forkserver_pid is not None:
+        return True
+    if sys.version_info[:2] not in _FORKABLE_SERVER_VERSIONS or not all(m in sys.modules for m in WORKER_PRELOAD):
+        return False
+    _forkserver()
+    resource_tracker.ensure_running()
+    import socket
 
-
-@dataclass
-class _Record:
-    """One student function's history in this submission: its smallest timeout, its calls that returned."""
-
-    timeout: _Timeout | None = None
-    largest_returned: int = -1  # input size of the largest call that returned in time (-1: none)
-    slowest_returned: float = 0.0  # seconds of the slowest call that returned in time
-
-
-#: After a timeout, a function that did return on inputs as large runs with this much time per call
-#: (or 10x its slowest call that returned, whichever is more; never more than the exercise's limit).
-REDUCED_LIMIT_FLOOR = 2.0
-
-
-class TimeoutMemory:
-    """The student functions that timed out, shared by all of one submission's sandboxes.
-
-    Remembered per function *with the sizes of its inputs* (tensor elements in the request), so
-    that a function that hangs costs its limit once, while one that is merely slow on a large
-    input, or hangs on some inputs only, is not punished on the inputs it handles:
-
-    * once ``module.function`` timed out on an input of size S and never returned on an input of
-      size S or more, a later call on an input of size S or more (in any test) is answered at once
-      (``TimedOutEarlier``), and so is an exercise built on it (``spec.Exercise.depends_on``: it
-      runs the function on a far larger job, exercise 14 training on the MNIST sample);
-    * smaller inputs run with the full limit (a loop per pixel passes the small tests);
-    * if it did return on inputs of size S or more (it hangs on some inputs only, e.g. stride 2),
-      later calls of size S or more still run, with a reduced limit (``REDUCED_LIMIT_FLOOR``), so
-      the tests it passes still score while each further hang costs seconds, not the full limit.
-
-    A function that hangs on every input thus costs one limit per input size that is smaller
-    than the last timed-out one: exercises 1 and 8 send no tensors (one size), so there one limit.
-    """
-
-    def __init__(self) -> None:
-        self._records: dict[tuple[str, str], _Record] = {}
-
-    def _record(self, module: str, function: str) -> _Record:
-        return self._records.setdefault((module, function), _Record())
-
-    def timed_out(self, module: str, functions: list[str], size: int, test: str, limit: float) -> None:
-        for function in functions:
-            record = self._record(module, function)
-            if record.timeout is None or size < record.timeout.size:
-                record.timeout = _Timeout(test, size, limit)
-
-    def returned(self, module: str, functions: list[str], size: int, seconds: float) -> None:
-        for function in functions:
-            record = self._record(module, function)
-            record.largest_returned = max(record.largest_returned, size)
-            record.slowest_returned = max(record.slowest_returned, seconds)
-
-    def hopeless(self, module: str, function: str, size: int | None) -> _Timeout | None:
-        """The timeout that says a call on an input of ``size`` (None: any) cannot finish, else None."""
-        record = self._records.get((module, function))
-        if record is None or record.timeout is None or record.largest_returned >= record.timeout.size:
-            return None
-        return record.timeout if size is None or size >= record.timeout.size else None
-
-    def reduced_limit(self, module: str, function: str, size: int, limit: float) -> float:
-        """The limit for a call of a function that timed out on inputs this large but also returned on some."""
-        record = self._records.get((module, function))
-        if record is None or record.timeout is None or size < record.timeout.size:
-            return limit
-        return min(limit, max(REDUCED_LIMIT_FLOOR, 10.0 * record.slowest_returned))
+    with socket.socket(socket.AF_UNIX) as listener:
+        address = connection.arbitrary_address("AF_UNIX")
+        listener.bind(address)
+        os.chmod(address, 0o600)
+        listener.listen()
+        alive_r, alive_w = os.pipe()  # the server exits when every holder of alive_w is gone
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(alive_w)
+                forkserver.main(listener.fileno(), alive_r, WORKER_PRELOAD)
+            finally:
+                os._exit(0)
+        os.close(alive_r)
+    server._forkserver_address, server._forkserver_alive_fd, server._forkserver_pid = address, alive_w, pid
+    return True
 
 
 def input_size(value: Any, depth: int = 0) -> int:

@@ -1,0 +1,283 @@
+"""A warm grading server: one process imports pytest, Hypothesis, torch and the kit once; every
+grading run is a fork of it.
+
+Starting a grading run from nothing costs seconds of CPU before the first test (Python, pytest,
+Hypothesis, torch, the kit) and more to exit; a class of 300 pays it 300 times, and so do the kit's
+own tests, which grade mutants run after run. Here the trusted parent (``cnnkit grade``, a batch,
+the kit's tests) starts one server per environment and asks it for runs; each run is a child of the
+server that executes the very ``python -m pytest graders ...`` command line the runner built, in
+its own process group, with its own fork server and sandbox workers, and writes its own report.
+So the guarantees do not change: a fresh process per submission (nothing of one run is seen by the
+next: each is a fork of the same untouched server), the same wall-clock limit (the run's whole
+process group is killed), the same report.
+
+The server never runs student code and never imports a grader or a reference solution (the
+runs do, after the fork): what a sandbox worker is forked from holds nothing secret either way.
+
+Protocol (server's standard input and output, one JSON object per line):
+``{"id", "argv", "cwd", "log"}`` -> ``{"id", "pid"}`` when the run started, then ``{"id", "exit"}``
+(the exit status; minus the signal number when killed). End of input: every run still going is
+killed and the server exits, so a parent that dies leaves no grading process behind.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import IO, Any
+
+#: Imported by the server before it forks any run: what every grading run needs before its first test.
+PRELOAD = (
+    "torch", "torch.nn.functional", "numpy", "pytest", "_pytest.python", "_pytest.fixtures", "_pytest.terminal",
+    "_pytest.assertion.rewrite", "_pytest.capture", "_pytest.logging", "_pytest.junitxml", "hypothesis",
+    "hypothesis.strategies", "cnnkit.grading.plugin", "cnnkit.grading.checks", "cnnkit.grading.strategies",
+    "cnnkit.mnist.data", "cnnkit.curriculum.ex7_models", "cnnkit.curriculum.ex8_training",
+    "cnnkit.curriculum.ex9_gradcheck", "cnnkit.curriculum.ex13_own_cnn", "cnnkit.curriculum.ex14_mnist",
+    "cnnkit.sandbox.worker", "multiprocessing.forkserver", "multiprocessing.popen_forkserver",
+)  # fmt: skip
+#: Variables that change nothing for a run and need not start another server when they differ.
+IGNORED_ENV = ("PYTEST_CURRENT_TEST", "PYTHONDONTWRITEBYTECODE", "COLUMNS", "LINES")
+
+
+# -- the server ------------------------------------------------------------------------------------
+def _preload() -> None:
+    import torch
+
+    torch.set_num_threads(1)  # no OpenMP pool may exist when the server forks
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass  # an optional part (the runs import what they need themselves)
+
+
+def _start_run(request: dict[str, Any], protocol: tuple[int, int]) -> int:
+    """Fork one grading run; in the child, run pytest and never return."""
+    pid = os.fork()
+    if pid:
+        try:
+            os.setpgid(pid, pid)  # also here, so that the group exists before the parent hears of the pid
+        except OSError:
+            pass
+        return pid
+    try:
+        os.setpgid(0, 0)
+        for fd in protocol:
+            os.close(fd)
+        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+        os.close(null)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.chdir(request["cwd"])
+        sys.path[0] = request["cwd"]  # as ``python -m pytest`` run there would have it
+        sys.argv = [sys.executable, "-m", "pytest", *request["argv"]]
+        import pytest
+
+        from cnnkit.sandbox.client import fork_fork_server
+
+        fork_fork_server()  # now, while this run holds nothing secret: graders and solutions come next
+
+        code = pytest.main(list(request["argv"]))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(int(code))
+    except BaseException:  # noqa: BLE001 - a run must never return into the server's loop
+        import traceback
+
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(70)
+
+
+def _exit_status(status: int) -> int:
+    return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+
+
+def serve() -> None:
+    """The server's loop: start runs as asked, report their pids and exit statuses."""
+    requests_fd, replies_fd = os.dup(0), os.dup(1)
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(2, 1)  # nothing but the protocol goes to the parent's pipe
+    _preload()
+    running: dict[int, Any] = {}  # pid -> request id
+    buffer = b""
+
+    def reply(message: dict[str, Any]) -> None:
+        os.write(replies_fd, (json.dumps(message) + "\n").encode())
+
+    selector = selectors.DefaultSelector()
+    selector.register(requests_fd, selectors.EVENT_READ)
+    reply({"ready": True, "pid": os.getpid()})
+    open_input = True
+    while open_input or running:
+        if open_input and selector.select(timeout=0.05):
+            data = os.read(requests_fd, 65536)
+            if not data:
+                open_input = False
+                for pid in running:
+                    _kill_group(pid)
+            buffer += data
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                request = json.loads(line)
+                pid = _start_run(request, (requests_fd, replies_fd))
+                running[pid] = request["id"]
+                reply({"id": request["id"], "pid": pid})
+        elif not open_input:
+            time.sleep(0.05)
+        while running:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if not pid:
+                break
+            if pid in running:
+                reply({"id": running.pop(pid), "exit": _exit_status(status)})
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+# -- the client --------------------------------------------------------------------------------------
+class ServerDied(RuntimeError):
+    """The grading server exited (killed, out of memory): the run in progress has no exit status."""
+
+
+class GradingServer:
+    """A running server and the runs it is serving (any number at once, from any thread)."""
+
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self._process = subprocess.Popen(
+            # -c, not -m: a worker's start-up would re-run a __main__ module that has a name
+            [sys.executable, "-c", "from cnnkit.grading.server import serve; serve()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            cwd=cwd, env=env, start_new_session=True,
+        )  # fmt: skip
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._next_id = 0
+        self._pids: dict[int, int] = {}
+        self._exits: dict[int, int] = {}
+        self._alive = True
+        self.last_pid: int | None = None  # the process group of the latest run
+        self._reader = threading.Thread(target=self._read, args=(self._process.stdout,), daemon=True)
+        self._reader.start()
+
+    def _read(self, stream: IO[bytes]) -> None:
+        for line in stream:
+            message = json.loads(line)
+            with self._changed:
+                if "exit" in message:
+                    self._exits[message["id"]] = message["exit"]
+                elif "id" in message:
+                    self._pids[message["id"]] = message["pid"]
+                self._changed.notify_all()
+        with self._changed:
+            self._alive = False
+            self._changed.notify_all()
+
+    @property
+    def alive(self) -> bool:
+        return self._alive and self._process.poll() is None
+
+    def _wait_for(self, table: dict[int, int], run_id: int, deadline: float | None) -> int | None:
+        """``table[run_id]`` once the server has said it; None at the deadline. ``ServerDied`` if it died."""
+        with self._changed:
+            while run_id not in table:
+                if not self._alive:
+                    raise ServerDied("the grading server exited during a run")
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return None
+                self._changed.wait(timeout=remaining if remaining is not None else 1.0)
+            return table.pop(run_id)
+
+    def run(self, argv: list[str], log_path: Path, cwd: Path, wall_limit: float | None) -> int | None:
+        """Run ``pytest argv`` in a fork of the server; its exit status, or None when it ran past
+        ``wall_limit`` seconds (then its whole process group, fork server and workers included, is killed)."""
+        with self._lock:
+            run_id = self._next_id
+            self._next_id += 1
+            request = {"id": run_id, "argv": argv, "cwd": str(cwd), "log": str(log_path)}
+            self._process.stdin.write((json.dumps(request) + "\n").encode())
+            self._process.stdin.flush()
+        started = time.monotonic()
+        pid = self.last_pid = self._wait_for(self._pids, run_id, None)
+        deadline = None if wall_limit is None else started + wall_limit
+        try:
+            status = self._wait_for(self._exits, run_id, deadline)
+            if status is not None:
+                return status
+            _kill_group(pid)
+            self._wait_for(self._exits, run_id, None)
+            return None
+        except ServerDied:
+            _kill_group(pid)  # nothing would reap it now, or stop it at its limit
+            raise
+
+    def close(self) -> None:
+        """End the server (runs still going are killed by it)."""
+        try:
+            self._process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            _kill_group(self._process.pid)
+            self._process.wait()
+
+
+_servers: dict[tuple[tuple[str, str], ...], GradingServer] = {}
+_servers_lock = threading.Lock()
+
+
+def server_for(env: dict[str, str], cwd: Path) -> GradingServer:
+    """This process's server for ``env`` (started now if there is none, or the last one died).
+
+    The environment is part of the key: modules the server preloads read some of it when imported
+    (``CNNKIT_ROOT``, the Hypothesis profile), so a run in another environment gets another server.
+    """
+    key = tuple(sorted((name, value) for name, value in env.items() if name not in IGNORED_ENV))
+    with _servers_lock:
+        server = _servers.get(key)
+        if server is None or not server.alive:
+            server = _servers[key] = GradingServer(env, cwd)
+        return server
+
+
+def run_pytest(command: list[str], log_path: Path, *, cwd: Path, env: dict[str, str],
+               wall_limit: float | None) -> int | None:
+    """Run ``python -m pytest ...`` (``command``, as ``cnnkit.grading.runner.pytest_command`` builds it)
+    in a warm server's fork; see ``GradingServer.run``. A server that died is replaced by the next call;
+    the run it was serving raises ``ServerDied`` (not run again: it may have used up its time)."""
+    if command[1:3] != ["-m", "pytest"]:
+        raise ValueError(f"not a pytest command line: {command[:3]}")
+    return server_for(env, cwd).run(command[3:], log_path, cwd, wall_limit)
+
+
+@atexit.register
+def close_servers() -> None:
+    with _servers_lock:
+        for server in _servers.values():
+            server.close()
+        _servers.clear()
+
+
+if __name__ == "__main__":
+    serve()

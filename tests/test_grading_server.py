@@ -1,0 +1,138 @@
+"""The warm grading server and the split of one submission between processes (``cnnkit.grading.server``,
+``cnnkit.grading.runner.plan_shards``): faster, with the same report and the same guarantees."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from helpers import HOSTILE_DIR, build_submission, grader_test_names
+
+from cnnkit import paths, spec
+from cnnkit.grading import server
+from cnnkit.grading.runner import GraderFault, grade_submission, plan_shards
+from cnnkit.sandbox.timeouts import TimeoutMemory
+
+ALL = [exercise.module for exercise in spec.EXERCISES]
+
+
+def _process_group(pgid: int) -> list[int]:
+    """The live processes of a process group (Linux /proc)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                members.append(int(entry.name))
+    return members
+
+
+def _outcome(report: dict) -> dict[str, list[tuple[str, str, float]]]:
+    return {e["module"]: [(t["name"], t["status"], round(t["score"], 6)) for t in e["tests"]] for e in report["exercises"]}
+
+
+def test_plan_shards_keeps_an_exercise_with_what_it_builds_on_and_balances():
+    for shards in (1, 2, 3, 4):
+        groups = plan_shards(ALL, shards)
+        assert sorted(m for g in groups for m in g) == sorted(ALL) and len(groups) <= shards
+        assert all(g == sorted(g, key=ALL.index) for g in groups)  # curriculum order inside each
+    one, two = plan_shards(ALL, 2)
+    together = next(g for g in (one, two) if "ex14_mnist" in g)
+    assert {"ex7_models", "ex8_training"} <= set(together)  # placed with ex14, which trains with them
+    seconds = [sum(spec.exercise(m).grading_seconds for m in g) for g in (one, two)]
+    assert max(seconds) < 0.6 * sum(seconds)
+    assert plan_shards(["ex8_training", "ex14_mnist"], 2) == [["ex8_training", "ex14_mnist"]]
+
+
+def test_timeout_memory_is_shared_through_its_file(tmp_path: Path):
+    """Two processes' memories on one file: a timeout or a finished exercise in one is known in the other."""
+    path = tmp_path / "timeouts.jsonl"
+    here, there = TimeoutMemory(path), TimeoutMemory(path)
+    there.timed_out("ex8_training", ["train_model"], 0, "test_loss_goes_down", 60.0)
+    assert here.hopeless("ex8_training", "train_model", None).test == "test_loss_goes_down"
+    here.returned("ex2_conv2d", ["conv2d"], 500, 0.1)
+    there.timed_out("ex2_conv2d", ["conv2d"], 400, "test_big", 10.0)
+    assert there.hopeless("ex2_conv2d", "conv2d", 400) is None  # it returned on 500 elements over there
+    waited = threading.Event()
+    waiter = threading.Thread(target=lambda: (here.wait_for(["ex7_models"], poll=0.01), waited.set()))
+    waiter.start()
+    time.sleep(0.2)
+    assert not waited.is_set()
+    there.finished("ex7_models")
+    waiter.join(timeout=10)
+    assert waited.is_set()
+    TimeoutMemory().wait_for(["ex7_models"])  # without a file there is no one else to wait for
+
+
+def test_one_server_serves_run_after_run_and_nothing_of_a_run_reaches_the_next(tmp_path: Path):
+    submission = build_submission(tmp_path / "submission", {})
+    first = grade_submission(submission, exercises=["ex1_output_size"])
+    servers = dict(server._servers)
+    second = grade_submission(submission, exercises=["ex1_output_size"])
+    assert dict(server._servers) == servers  # the same warm server, not a new one
+    assert _outcome(first) == _outcome(second) and first["score"] == first["max_score"]
+    assert first["isolation"]["level"] == second["isolation"]["level"]
+
+
+def test_a_run_past_its_limit_is_killed_with_its_fork_server_and_workers(tmp_path: Path):
+    fixture = HOSTILE_DIR / "ex1_output_size__infinite_loop.py"
+    submission = build_submission(tmp_path / "submission", {"ex1_output_size": fixture.read_text()})
+    report = grade_submission(submission, exercises=["ex1_output_size"], extra_args=["--timeout-scale", "20"],
+                              wall_limit=20)
+    assert {t["status"] for t in report["exercises"][0]["tests"]} >= {"timeout"}
+    run = next(s for s in server._servers.values() if s.last_pid is not None)
+    deadline = time.monotonic() + 10
+    while _process_group(run.last_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _process_group(run.last_pid) == []
+
+
+def test_a_server_that_dies_costs_that_grade_only(tmp_path: Path):
+    """Killed mid-run (out of memory, say): that submission is a grader fault; the next one starts a new server."""
+    fixture = HOSTILE_DIR / "ex1_output_size__infinite_loop.py"
+    slow = build_submission(tmp_path / "slow", {"ex1_output_size": fixture.read_text()})
+    killer = threading.Timer(8.0, lambda: [os.kill(s._process.pid, 9) for s in list(server._servers.values())])
+    killer.start()
+    try:
+        with pytest.raises(GraderFault, match="grading server exited"):
+            grade_submission(slow, exercises=["ex1_output_size"], extra_args=["--timeout-scale", "20"], wall_limit=120)
+    finally:
+        killer.cancel()
+    report = grade_submission(build_submission(tmp_path / "good", {}), exercises=["ex1_output_size"])
+    assert report["score"] == report["max_score"]
+
+
+def test_two_processes_give_the_same_report_as_one(reference_report):
+    """The reference graded by two processes at once: every test, status and score as in one process."""
+    report = grade_submission(paths.SOLUTIONS_DIR, shards=2)
+    assert _outcome(report) == _outcome(reference_report)
+    assert report["score"] == reference_report["score"] == report["max_score"]
+    assert report["isolation"]["level"] == reference_report["isolation"]["level"]
+    assert report["isolation"]["workers"] >= len(ALL)
+
+
+def test_a_hang_in_one_process_is_not_waited_on_again_in_the_other(tmp_path: Path):
+    """train_model hangs; ex8 and ex14 are graded by one process, ex13 (built on ex8) by the other. ex13 waits
+    until ex8 is finished there, then answers at once: the hang costs its limit once in all."""
+    fixture = HOSTILE_DIR / "ex8_training__hangs_ignoring_signals.py"
+    submission = build_submission(tmp_path / "submission", {"ex8_training": fixture.read_text()})
+    modules = ["ex8_training", "ex13_own_cnn", "ex14_mnist"]
+    assert len(plan_shards(modules, 2)) == 2
+    report = grade_submission(submission, exercises=modules, shards=2, wall_limit=1200)
+    tests = {e["module"]: e["tests"] for e in report["exercises"]}
+    for module in modules:
+        assert [t["name"] for t in tests[module]] == grader_test_names(module)
+    everything = [t for module in modules for t in tests[module]]
+    detail = [(t["name"], t["status"], t["feedback"][:200]) for t in everything]
+    waited = [t for t in everything if "longer than the limit" in t["feedback"]]
+    assert len(waited) == 1 and waited[0] in tests["ex8_training"], detail
+    # ex13's source uses train_model, so each of its tests is answered at once, as in one process
+    for module in ("ex13_own_cnn", "ex14_mnist"):
+        assert all(t["status"] == "timeout" and "ex8_training.train_model timed out earlier" in t["feedback"]
+                   for t in tests[module]), detail
