@@ -56,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _pytest_args(args: argparse.Namespace) -> list[str]:
-    extra = ["--tb=line"]
+    extra: list[str] = []  # the log holds each failure's feedback, as students see it (no pytest tracebacks)
     if args.timeout is not None:
         extra += ["--timeout-scale", repr(args.timeout / DEFAULT_CALL_TIMEOUT)]
     return extra

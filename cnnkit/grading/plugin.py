@@ -21,7 +21,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,15 @@ class TestResult:
     score: float = 0.0
     status: str = "not run"
     feedback: str = ""
+
+
+#: The fields of a ``TestResult`` a report row holds (``exercise`` is the row's place).
+REPORTED_FIELDS = tuple(name for name in TestResult.__dataclass_fields__ if name != "exercise")
+
+
+def _message_only(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    """A failure's text without its traceback (``Item.repr_failure`` for graded tests, students' view)."""
+    return f"{excinfo.typename}: {excinfo.value}"
 
 
 def exercise_of(path: Path) -> str | None:
@@ -218,6 +227,11 @@ class GradingSession:
                 dropped.append(item)
                 continue
             kept.append(item)
+            if not self.tracebacks and isinstance(item, pytest.Function):
+                # pytest would render the full traceback of every failure (parsing the source of each
+                # frame: half of a failing submission's grading time, measured), only for
+                # pytest_runtest_makereport to replace it with the feedback: render the message alone.
+                item.repr_failure = _message_only  # type: ignore[method-assign]
             share = float(marker.args[0]) / self.cases.get(test_key(item), 1)
             self.results[item.nodeid] = TestResult(
                 name=item.name, exercise=module, visibility=visibility, max_score=share,
@@ -351,23 +365,25 @@ class GradingSession:
 
     def report(self) -> dict[str, Any]:
         self.apply_exercise_rules()
+        by_exercise: dict[str, list[dict[str, Any]]] = {}
+        # public tests first, however the files were collected
+        for nodeid, result in sorted(self.results.items(), key=lambda item: item[1].visibility == "hidden"):
+            row = {name: getattr(result, name) for name in REPORTED_FIELDS}  # not asdict: it is rebuilt per test
+            if nodeid in self.docs:
+                row["doc"] = self.docs[nodeid]
+            by_exercise.setdefault(result.exercise, []).append(row)
         exercises = []
         for exercise in spec.EXERCISES:
-            tests = [r for r in self.results.values() if r.exercise == exercise.module]
+            tests = by_exercise.get(exercise.module)
             if not tests:
                 continue
             exercises.append(
                 {
                     "name": exercise.title,
                     "module": exercise.module,
-                    "score": sum(t.score for t in tests),
-                    "max_score": sum(t.max_score for t in tests),
-                    "tests": [  # public tests first, however the files were collected
-                        {key: value for key, value in asdict(t).items() if key != "exercise"}
-                        | ({"doc": self.docs[nodeid]} if nodeid in self.docs else {})
-                        for nodeid, t in sorted(self.results.items(), key=lambda item: item[1].visibility == "hidden")
-                        if t.exercise == exercise.module
-                    ],
+                    "score": sum(t["score"] for t in tests),
+                    "max_score": sum(t["max_score"] for t in tests),
+                    "tests": tests,
                 }
             )
         return {
@@ -385,7 +401,8 @@ class GradingSession:
             return
         report = {**self.report(), "complete": complete}
         partial = Path(f"{path}.partial")
-        partial.write_text(json.dumps(report, indent=2))
+        # Rewritten after every test (a killed run still reports what finished): compact until the last.
+        partial.write_text(json.dumps(report, indent=2 if complete else None))
         os.replace(partial, path)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
