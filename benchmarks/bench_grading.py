@@ -3,7 +3,9 @@
 Every figure is the wall time of the real command line (``cnnkit grade``), measured here and
 printed beside the figure recorded before the speed work (``BASELINE``), with the goal:
 
-* ``suite``: the full suite (public + hidden) on the reference solutions, one submission;
+* ``suite``: the full suite (public + hidden) on the reference solutions, one submission, as
+  ``cnnkit grade`` does it by default (its exercises split between one process per core);
+* ``suite1``: the same with ``--jobs 1`` (one process), for the ratio;
 * ``batch``: ``cnnkit grade CLASS --jobs 2`` on a class of mixed submissions (reference, stubs,
   mutants), as submissions per minute;
 * ``hang``: one submission whose ``train_model`` hangs (sleeps, ignoring signals), graded with
@@ -18,7 +20,7 @@ printed beside the figure recorded before the speed work (``BASELINE``), with th
 Timing is noisy on a shared machine: run it alone (no other jobs), and compare figures measured
 in the same run. It asserts nothing; it prints a table and, with ``--out``, writes it as JSON.
 
-    python benchmarks/bench_grading.py [--figures suite,batch,hang,nbgrader,kit] [--repeats 3] [--class-size 6] [--out FILE]
+    python benchmarks/bench_grading.py [--figures suite,suite1,batch,hang,nbgrader,kit] [--repeats 3] [--class-size 6] [--out FILE]
 """
 
 from __future__ import annotations
@@ -95,14 +97,16 @@ def cnnkit_grade(*args: str, timeout: float | None = None) -> tuple[float, subpr
     return time.perf_counter() - started, done
 
 
-def measure_suite(workdir: Path, repeats: int) -> Figure:
+def measure_suite(workdir: Path, repeats: int, *jobs: str) -> Figure:
     times = []
     for round_ in range(repeats):
-        seconds, _ = cnnkit_grade(str(paths.SOLUTIONS_DIR), "--format", "json", "--output", str(workdir / f"ref{round_}.json"))
+        seconds, _ = cnnkit_grade(str(paths.SOLUTIONS_DIR), "--format", "json", "--output", str(workdir / f"ref{round_}.json"),
+                                  *jobs)  # fmt: skip
         times.append(seconds)
     report = json.loads((workdir / "ref0.json").read_text())
     detail = f"rounds {', '.join(f'{t:.1f}' for t in times)} s; {report['score']:g}/{report['max_score']:g} points"
-    return Figure("suite", "s", statistics.median(times), *BASELINE["suite"], detail)
+    name = "suite1" if jobs else "suite"
+    return Figure(name, "s", statistics.median(times), *BASELINE["suite"], f"{' '.join(jobs)} {detail}".strip())
 
 
 def make_class(folder: Path, size: int) -> dict[str, str]:
@@ -203,6 +207,7 @@ def measure_kit(workdir: Path) -> Figure:
 
 MEASURES: dict[str, Callable[[Path, argparse.Namespace], Figure]] = {
     "suite": lambda workdir, args: measure_suite(workdir, args.repeats),
+    "suite1": lambda workdir, args: measure_suite(workdir, args.repeats, "--jobs", "1"),
     "batch": lambda workdir, args: measure_batch(workdir, args.class_size),
     "hang": lambda workdir, args: measure_hang(workdir, args.hang_cap),
     "nbgrader": lambda workdir, args: measure_nbgrader(workdir),

@@ -108,9 +108,10 @@ needs_landlock = pytest.mark.skipif(
 
 CONFINED_SCRIPT = textwrap.dedent('''
     import ctypes, json, os, socket, sys, threading
+    import torch  # before confinement, as in the worker (the fork server imported it)
     from cnnkit.sandbox import confine
     work, secret, result = sys.argv[1], sys.argv[2], {}
-    child = os.fork()  # importing torch (via cnnkit.sandbox) started threads: confine a fresh fork, as the worker does
+    child = os.fork()  # importing torch started threads: confine a fresh fork, as the worker does
     if child:
         sys.exit(os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]))
     done = confine.confine(confine.default_read_roots(), [work], [os.path.dirname(secret)])
@@ -136,7 +137,7 @@ CONFINED_SCRIPT = textwrap.dedent('''
     attempt("kill_parent", lambda: os.kill(os.getppid(), 0))
     attempt("list_proc", lambda: os.listdir("/proc/1"))
     result["probes"] = confine.probe(secret)
-    import json as _json, torch  # imports after confinement still work (site-packages is readable)
+    import json as _json  # imports after confinement still work (site-packages is readable)
     torch.set_num_threads(2)
     result["matmul"] = float((torch.ones(64, 64) @ torch.ones(64, 64)).sum())
     print(_json.dumps(result), flush=True)

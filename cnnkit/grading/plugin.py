@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from cnnkit import paths, spec
 from cnnkit.grading.feedback import describe_failure, status_of
+from cnnkit.grading.runner import total
 from cnnkit.grading.submission import Submission
 from cnnkit.sandbox import Sandbox, SandboxConfig
 from cnnkit.sandbox.client import TimeoutMemory, isolation_summary, start_fork_server
@@ -381,14 +382,14 @@ class GradingSession:
                 {
                     "name": exercise.title,
                     "module": exercise.module,
-                    "score": sum(t["score"] for t in tests),
-                    "max_score": sum(t["max_score"] for t in tests),
+                    "score": total(t["score"] for t in tests),
+                    "max_score": total(t["max_score"] for t in tests),
                     "tests": tests,
                 }
             )
         return {
-            "score": sum(e["score"] for e in exercises),
-            "max_score": sum(e["max_score"] for e in exercises),
+            "score": total(e["score"] for e in exercises),
+            "max_score": total(e["max_score"] for e in exercises),
             "submission": str(self.submission_dir),
             "exercises": exercises,
             "isolation": isolation_summary(),  # the weakest OS confinement any worker reached

@@ -12,6 +12,7 @@ the tests that never finished are reported as "timeout": the report always lists
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import tempfile
@@ -141,14 +142,20 @@ def run_pytest(command: list[str], log_path: Path, *, cwd: Path, env: dict[str, 
         raise GraderFault(f"{died} (out of memory?); no grade given") from None
 
 
+def total(points: Iterable[float]) -> float:
+    """A sum of points as reports give it: exact to 1e-9 whatever the order (shares such as 2/3 add up
+    to 10.000000000000002 in one order and 10.0 in another)."""
+    return round(math.fsum(points), 9)
+
+
 def mark_unfinished(report: dict[str, Any], status: str, feedback: str) -> None:
     """Give every test still "not run" the ``status`` and ``feedback`` (score 0)."""
     for exercise in report["exercises"]:
         for test in exercise["tests"]:
             if test["status"] == "not run":
                 test.update(status=status, score=0.0, feedback=feedback)
-        exercise["score"] = sum(test["score"] for test in exercise["tests"])
-    report["score"] = sum(exercise["score"] for exercise in report["exercises"])
+        exercise["score"] = total(test["score"] for test in exercise["tests"])
+    report["score"] = total(exercise["score"] for exercise in report["exercises"])
 
 
 def plan_shards(modules: Sequence[str], shards: int) -> list[list[str]]:
@@ -197,7 +204,7 @@ def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
         weakest = min(isolations, key=lambda i: ISOLATION_LEVELS.index(i["level"]) if i["level"] in ISOLATION_LEVELS else -1)
         isolation = {**weakest, "workers": sum(i.get("workers", 0) for i in isolations)}
     return {**reports[0], "exercises": exercises, "isolation": isolation,
-            "score": sum(e["score"] for e in exercises), "max_score": sum(e["max_score"] for e in exercises)}
+            "score": total(e["score"] for e in exercises), "max_score": total(e["max_score"] for e in exercises)}
 
 
 def grade_submission(
