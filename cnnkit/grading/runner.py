@@ -132,12 +132,8 @@ def run_pytest(command: list[str], log_path: Path, *, cwd: Path, env: dict[str, 
     exit code, or None when it ran past ``wall_limit`` (then the whole group, fork server and workers
     included, is killed). The process is a fork of this process's warm grading server
     (``cnnkit.grading.server``): Python, pytest, Hypothesis and torch are imported once, not per run."""
-    # Bytecode caching stays on for the graders (pytest caches their assertion-rewritten code):
-    # where PYTHONDONTWRITEBYTECODE is set, every run would recompile them (~1.3 s of CPU each).
-    environment = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     try:
-        return server.run_pytest(command, log_path, cwd=cwd, env={**environment, **(env or {})},
-                                 wall_limit=wall_limit)
+        return server.run_pytest(command, log_path, cwd=cwd, env=_environment(env), wall_limit=wall_limit)
     except server.ServerDied as died:
         raise GraderFault(f"{died} (out of memory?); no grade given") from None
 
@@ -146,6 +142,22 @@ def total(points: Iterable[float]) -> float:
     """A sum of points as reports give it: exact to 1e-9 whatever the order (shares such as 2/3 add up
     to 10.000000000000002 in one order and 10.0 in another)."""
     return round(math.fsum(points), 9)
+
+
+def _environment(extra: dict[str, str] | None) -> dict[str, str]:
+    """A grading run's environment: this process's, with ``extra``."""
+    # Bytecode caching stays on for the graders (pytest caches their assertion-rewritten code):
+    # where PYTHONDONTWRITEBYTECODE is set, every run would recompile them (~1.3 s of CPU each).
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    return {**environment, **(extra or {})}
+
+
+def _run_variables(env: dict[str, str] | None, root: Path, require_isolation: str) -> dict[str, str]:
+    """What ``grade_submission`` adds to a run's environment."""
+    extra = {**(env or {}), "CNNKIT_ROOT": str(root)}
+    if require_isolation:
+        extra["CNNKIT_REQUIRE_ISOLATION"] = require_isolation
+    return extra
 
 
 def mark_unfinished(report: dict[str, Any], status: str, feedback: str) -> None:
@@ -250,8 +262,7 @@ def grade_submission(
     with tempfile.TemporaryDirectory(prefix="report-", dir=REPORTS_ROOT) as scratch:
         snapshot = snapshot_submission(original, Path(scratch) / "submission")
         denied = [REPORTS_ROOT, original, *deny]
-        if require_isolation:
-            env = {**(env or {}), "CNNKIT_REQUIRE_ISOLATION": require_isolation}
+        variables = _run_variables(env, root, require_isolation)
         shared = ["--cnnkit-timeouts", str(Path(scratch) / "timeouts.jsonl")] if len(groups) > 1 else []
         started = time.monotonic()
 
@@ -266,8 +277,7 @@ def grade_submission(
             )  # fmt: skip
             remaining = None if wall_limit is None else max(0.0, wall_limit - (time.monotonic() - started))
             try:
-                exit_code = run_pytest(command, log_path, cwd=root, env={**(env or {}), "CNNKIT_ROOT": str(root)},
-                                       wall_limit=remaining)  # fmt: skip
+                exit_code = run_pytest(command, log_path, cwd=root, env=variables, wall_limit=remaining)
             finally:
                 if shared:  # however it ended, the exercises built on this shard's ones need not wait for it
                     memory = TimeoutMemory(shared[1])
