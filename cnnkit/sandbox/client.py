@@ -12,6 +12,7 @@ import stat
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,8 +149,47 @@ def _strings(value: Any, depth: int = 0) -> set[str]:
     return set().union(*(_strings(item, depth + 1) for item in items[:1000]))
 
 
-def referenced_names(source: bytes) -> set[str] | None:
-    """Identifiers a module's source uses (names, attributes, imports); None when it cannot be parsed.
+def _names_in(node: ast.AST) -> set[str]:
+    """Identifiers used below ``node`` (names, attributes, imported names)."""
+    names: set[str] = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name):
+            names.add(child.id)
+        elif isinstance(child, ast.Attribute):
+            names.add(child.attr)
+        elif isinstance(child, ast.alias):
+            names.add(child.name.rsplit(".", 1)[-1])
+    return names
+
+
+@dataclass(frozen=True)
+class SourceNames:
+    """The identifiers a module's source uses: in each top-level function or class, and in the rest."""
+
+    definitions: dict[str, set[str]]  # top-level def/class name -> identifiers in its body
+    module_level: set[str]  # identifiers in module code outside every top-level definition and import
+    everything: set[str]  # every identifier of the source, imports included
+
+    def used_by(self, functions: Iterable[str]) -> set[str]:
+        """What calling ``functions`` may reach: their bodies, the bodies of the module's definitions they
+        name (transitively), and all module-level code. Everything when one of them is not a definition."""
+        pending = list(functions)
+        if not pending or any(name not in self.definitions for name in pending):
+            return set(self.everything)
+        reached, seen = set(self.module_level), set()
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            body = self.definitions[name]
+            reached |= body
+            pending += [used for used in body if used in self.definitions and used not in seen]
+        return reached
+
+
+def source_names(source: bytes) -> SourceNames | None:
+    """The identifiers of a module's source (``SourceNames``); None when it cannot be parsed.
 
     Parsing runs nothing of the student's; a file too large or too deep to parse gives None.
     """
@@ -159,15 +199,12 @@ def referenced_names(source: bytes) -> set[str] | None:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            names.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            names.add(node.attr)
-        elif isinstance(node, ast.alias):
-            names.add(node.name.rsplit(".", 1)[-1])
-    return names
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    definitions = {node.name: _names_in(node) for node in tree.body if isinstance(node, kinds)}
+    # Imports only bind names (a definition that calls one names it itself); other module code may call.
+    other = [node for node in tree.body if not isinstance(node, (*kinds, ast.Import, ast.ImportFrom))]
+    module_level = set().union(*(_names_in(node) for node in other))
+    return SourceNames(definitions, module_level, _names_in(tree))
 
 
 @dataclass
@@ -212,7 +249,7 @@ class Sandbox:
         self._import_failure: StudentError | None = None
         self._test_failure: StudentError | None = None
         self._test_name = ""
-        self._names_used: set[str] | None = None  # identifiers of the module's source (``_dependency_calls``)
+        self._source: SourceNames | None = None  # identifiers of the module's source (``_dependency_calls``)
         self.isolation: dict[str, Any] | None = None
         self._capture_fd = os.open(self._capture, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
         self._canary.write_text("if a worker can read this, the filesystem confinement is not in force\n")
@@ -220,9 +257,9 @@ class Sandbox:
         self._temp.mkdir()
         self._copy_submission()
         try:
-            self._names_used = referenced_names(_read_regular(self._copy / f"{module}.py"))
+            self._source = source_names(_read_regular(self._copy / f"{module}.py"))
         except (OSError, _NotRegular):
-            self._names_used = None
+            self._source = None
         if _run_as_unprivileged():
             self._workdir.chmod(0o711)
             self._canary.chmod(0o644)  # only Landlock keeps the worker out, which is what the probe measures
@@ -311,22 +348,24 @@ class Sandbox:
         self._test_failure = None
         self._test_name = name
 
-    def _dependency_calls(self, args: tuple, kwargs: dict) -> list[tuple[str, str]]:
+    def _dependency_calls(self, op: str, args: tuple, kwargs: dict) -> list[tuple[str, str]]:
         """``(module, function)`` of the exercises this one builds on that a request will run.
 
-        The functions the request names (``model_names=('PlainNN',)``), else those the module's
-        source uses (``train_model``); everything the exercise builds on if the source cannot be read.
+        The functions the request names (``model_names=('PlainNN',)``), else those that the module's
+        functions this request calls use (``train_own_cnn`` uses ``train_model``; ``Conv2dFunction``
+        does not); everything the exercise builds on if the source cannot be read.
         """
         exercise = spec.BY_MODULE.get(self.module)
         if exercise is None:
             return []
         named = _strings(args) | _strings(kwargs)
+        used = self._source.used_by(functions_called(op, args)) if self._source is not None else None
         calls = []
         for module in exercise.depends_on:
             functions = spec.exercise(module).functions
             chosen = [f for f in functions if f in named]
             if not chosen:
-                chosen = [f for f in functions if self._names_used is None or f in self._names_used]
+                chosen = [f for f in functions if used is None or f in used]
             calls += [(module, function) for function in chosen]
         return calls
 
@@ -334,7 +373,7 @@ class Sandbox:
         """``TimedOutEarlier`` when this request would run a function that already timed out."""
         memory = self.config.timeouts
         own = [(self.module, function, size) for function in functions_called(op, args)]
-        for module, function, needed in own + [(m, f, None) for m, f in self._dependency_calls(args, kwargs)]:
+        for module, function, needed in own + [(m, f, None) for m, f in self._dependency_calls(op, args, kwargs)]:
             known = memory.hopeless(module, function, needed)
             if known is None:
                 continue
