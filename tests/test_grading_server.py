@@ -172,3 +172,17 @@ def train_own_cnn(model):
     assert "train_model" not in alone.used_by(["relu"])
     assert "train_model" in alone.used_by(["not_defined_here"])  # unknown: everything the module names
     assert source_names(b"def broken(:\n") is None
+
+
+def test_a_process_keeps_few_servers_however_many_environments_it_grades_in(tmp_path: Path):
+    """Each environment gets its own server (modules read some variables when imported); idle ones beyond
+    ``MAX_SERVERS`` are closed, so a long-lived process does not gather them."""
+    submission = build_submission(tmp_path / "submission", {})
+    started = []
+    for index in range(server.MAX_SERVERS + 2):
+        grade_submission(submission, exercises=["ex1_output_size"], extra_args=["--collect-only"],
+                         env={"CNNKIT_SERVER_TEST": str(index)})
+        started += [s for s in server._servers.values() if s not in started]
+    assert len(started) >= server.MAX_SERVERS + 2
+    assert len(server._servers) <= server.MAX_SERVERS
+    assert sum(s.alive for s in started) <= server.MAX_SERVERS

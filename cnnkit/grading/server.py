@@ -213,6 +213,8 @@ class GradingServer:
         self._exits: dict[int, int] = {}
         self._alive = True
         self.last_pid: int | None = None  # the process group of the latest run
+        self.in_flight = 0  # runs asked for and not over
+        self.last_used = time.monotonic()
         self._reader = threading.Thread(target=self._read, args=(self._process.stdout,), daemon=True)
         self._reader.start()
 
@@ -247,13 +249,25 @@ class GradingServer:
 
     def run(self, argv: list[str], log_path: Path, cwd: Path, wall_limit: float | None) -> int | None:
         """Run ``pytest argv`` in a fork of the server; its exit status, or None when it ran past
-        ``wall_limit`` seconds (then its whole process group, fork server and workers included, is killed)."""
-        with self._lock:
-            run_id = self._next_id
-            self._next_id += 1
-            request = {"id": run_id, "argv": argv, "cwd": str(cwd), "log": str(log_path)}
-            self._process.stdin.write((json.dumps(request) + "\n").encode())
-            self._process.stdin.flush()
+        ``wall_limit`` seconds (then its whole process group, fork server and workers included, is killed).
+        The caller reserved the server (``reserve``); the run releases it."""
+        try:
+            with self._lock:
+                run_id = self._next_id
+                self._next_id += 1
+                request = {"id": run_id, "argv": argv, "cwd": str(cwd), "log": str(log_path)}
+                try:
+                    self._process.stdin.write((json.dumps(request) + "\n").encode())
+                    self._process.stdin.flush()
+                except OSError:  # it died since it was reserved
+                    raise ServerDied("the grading server exited before the run started") from None
+            return self._follow(run_id, wall_limit)
+        finally:
+            with _servers_lock:
+                self.in_flight -= 1
+                self.last_used = time.monotonic()
+
+    def _follow(self, run_id: int, wall_limit: float | None) -> int | None:
         started = time.monotonic()
         pid = self.last_pid = self._wait_for(self._pids, run_id, None)
         deadline = None if wall_limit is None else started + wall_limit
@@ -283,10 +297,14 @@ class GradingServer:
 
 _servers: dict[tuple[tuple[str, str], ...], GradingServer] = {}
 _servers_lock = threading.Lock()
+#: Servers kept per process (each holds torch in memory): a new environment closes the least recently
+#: used idle one beyond this (a test suite that sets variables would otherwise gather them).
+MAX_SERVERS = 2
 
 
-def server_for(env: dict[str, str], cwd: Path) -> GradingServer:
-    """This process's server for ``env`` (started now if there is none, or the last one died).
+def reserve(env: dict[str, str], cwd: Path) -> GradingServer:
+    """This process's server for ``env`` (started now if there is none, or the last one died), reserved
+    for one run (``GradingServer.run`` releases it): an idle server may be closed, a reserved one not.
 
     The environment is part of the key: modules the server preloads read some of it when imported
     (``CNNKIT_ROOT``, the Hypothesis profile), so a run in another environment gets another server.
@@ -295,7 +313,11 @@ def server_for(env: dict[str, str], cwd: Path) -> GradingServer:
     with _servers_lock:
         server = _servers.get(key)
         if server is None or not server.alive:
+            idle = sorted((s.last_used, k) for k, s in _servers.items() if k != key and not s.in_flight)
+            for _, old in idle[: max(0, len(_servers) + 1 - MAX_SERVERS)]:
+                _servers.pop(old).close()
             server = _servers[key] = GradingServer(env, cwd)
+        server.in_flight += 1
         return server
 
 
@@ -306,7 +328,7 @@ def run_pytest(command: list[str], log_path: Path, *, cwd: Path, env: dict[str, 
     the run it was serving raises ``ServerDied`` (not run again: it may have used up its time)."""
     if command[1:3] != ["-m", "pytest"]:
         raise ValueError(f"not a pytest command line: {command[:3]}")
-    return server_for(env, cwd).run(command[3:], log_path, cwd, wall_limit)
+    return reserve(env, cwd).run(command[3:], log_path, cwd, wall_limit)
 
 
 @atexit.register
