@@ -283,15 +283,16 @@ class GradingServer:
             raise
 
     def close(self) -> None:
-        """End the server (runs still going are killed by it)."""
+        """End the server: at once when it serves no run (it may be warming up, which nobody will use
+        now: a command's exit must not wait for it); else it kills the runs still going, then exits."""
         try:
             self._process.stdin.close()
         except OSError:
             pass
         try:
-            self._process.wait(timeout=10)
+            self._process.wait(timeout=10 if self.in_flight else 0)
         except subprocess.TimeoutExpired:
-            _kill_group(self._process.pid)
+            _kill_group(self._process.pid)  # its own group: the runs have theirs, killed by it or their limit
             self._process.wait()
 
 
