@@ -83,6 +83,9 @@ EXPECTED: dict[str, Expect] = {
     "ex1_output_size__fork_bomb": expect("full", "passed"),
     "ex1_output_size__ptrace_parent": expect("zero", *BROKEN),
     "ex1_output_size__forkserver_socket": expect("zero", *BROKEN),
+    # Workers are forked from the warm grading server: no grader, reference or server client is in them;
+    # the forged requests reach only the worker's own reply pipe, whose forged length is refused at once.
+    "ex1_output_size__grader_memory": expect("zero", *BROKEN, feedback="which the grader refuses"),
     "ex1_output_size__rewrite_classmates": expect("full", "passed"),
 }
 #: Fixtures whose expectation holds only with the OS layers in force (the audit hook alone cannot

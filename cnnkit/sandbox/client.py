@@ -7,8 +7,10 @@ import dataclasses
 import multiprocessing
 import os
 import pickle
+import select
 import shutil
 import stat
+import struct
 import sys
 import tempfile
 import time
@@ -33,6 +35,8 @@ from cnnkit.sandbox.ops import functions_called
 from cnnkit.sandbox.timeouts import TimeoutMemory
 from cnnkit.sandbox.worker import InheritedFd, WorkerConfig, serve
 
+#: The largest reply the trusted side reads (a trained model's weights are a few MB).
+MAX_REPLY_BYTES = 256 << 20
 STARTUP_TIMEOUT = 120.0  # seconds for a fresh worker to say it is ready (not the student's time)
 _context: multiprocessing.context.ForkServerContext | None = None
 #: ``CNNKIT_ISOLATION=advisory`` switches the OS layers off (to show what a report then says, or
@@ -434,9 +438,11 @@ class Sandbox:
                 ready = True
             if ready:
                 try:
-                    return wire.loads_reply(self._connection.recv_bytes())
+                    return wire.loads_reply(self._read_message(deadline, starting))
                 except (EOFError, OSError):
                     break  # the worker died
+                except (StudentCrash, StudentTimeout, RuntimeError):
+                    raise
                 except Exception as exc:  # noqa: BLE001 - a malformed reply is the student's doing
                     raise StudentCrash(f"the worker sent an unreadable reply ({type(exc).__name__})") from None
             if remaining <= 0:
@@ -449,6 +455,36 @@ class Sandbox:
         if starting:
             raise RuntimeError("the grading worker died while starting")
         raise StudentCrash(self._death_message())
+
+    def _read_message(self, deadline: float, starting: bool) -> bytes:
+        """One message in ``multiprocessing.Connection``'s framing, read before ``deadline``.
+
+        Not ``recv_bytes``: the worker's code can write anything to its end of the pipe, and a forged
+        length would leave ``recv_bytes`` waiting, past every limit, for bytes that never come.
+        """
+        (size,) = struct.unpack("!i", self._read_exact(4, deadline, starting))
+        if size == -1:
+            (size,) = struct.unpack("!Q", self._read_exact(8, deadline, starting))
+        if not 0 <= size <= MAX_REPLY_BYTES:
+            raise StudentCrash(f"{self.module}: the worker sent a reply of {size} bytes, which the grader refuses "
+                               "(did your code write to the process's file descriptors?)")
+        return self._read_exact(size, deadline, starting)
+
+    def _read_exact(self, count: int, deadline: float, starting: bool) -> bytes:
+        fd, parts = self._connection.fileno(), []
+        while count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                if starting:
+                    raise RuntimeError("the grading worker did not start in time")
+                raise StudentTimeout(f"{self.module}: your code ran longer than the limit (its reply never "
+                                     "arrived whole)")
+            data = os.read(fd, min(count, 1 << 20))
+            if not data:
+                raise EOFError
+            parts.append(data)
+            count -= len(data)
+        return b"".join(parts)
 
     def _death_message(self) -> str:
         if self._process is not None:
