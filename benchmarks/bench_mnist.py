@@ -150,14 +150,14 @@ class Worker:
         import article_code
         import ex7_models
         import ex8_training
-        import ex14_mnist
+        import ex15_mnist
 
         from cnnkit.mnist import compare
         from cnnkit.mnist.data import Batches, load_split, normalize
 
         self.pipeline, self.root = pipeline, root
         self.article = article_code
-        self.models, self.training, self.comparison, self.compare = ex7_models, ex8_training, ex14_mnist, compare
+        self.models, self.training, self.comparison, self.compare = ex7_models, ex8_training, ex15_mnist, compare
         self.device = torch.device("cpu")
         self.dtype = torch.float32
         # the same hooks cnnkit compare passes to compare_models, with this pipeline's levers

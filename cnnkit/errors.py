@@ -8,7 +8,7 @@ code. Never a traceback for a user's mistake.
 
 from __future__ import annotations
 
-#: Exit statuses of every ``cnnkit`` command (README lists them).
+#: Exit statuses of every ``cnnkit`` command (docs/instructor-guide.md lists them).
 OK = 0
 FAILED = 1  # the command ran and found a problem it reports (e.g. ``cnnkit stubs --check``: stale stubs)
 USAGE = 2  # the user asked for something that cannot be done as asked

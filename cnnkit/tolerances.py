@@ -62,3 +62,6 @@ def for_logits(logits: torch.Tensor, base: Tolerance | None = None) -> Tolerance
 # Statistical checks (dropout in train mode): an observed rate passes within this many standard
 # deviations of the expected one (a correct model fails one check in about 500 million at 6).
 DROPOUT_SIGMAS = 6.0
+# Statistical checks of random shifts (exercise 14): each of the 25 offsets' counts over 2,500 images must be
+# within this many standard deviations of 100 (a correct implementation fails one in about 20 million at 6).
+SHIFT_SIGMAS = 6.0

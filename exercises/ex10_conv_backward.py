@@ -38,14 +38,22 @@ and pair stride and padding, non-square kernels, batch 1, strides larger than th
 (pixels no window reads), kernels as large as the input, any contiguity (channels-last too).
 """
 
-# Exercise 10: The convolution's backward pass.
+# Exercise 10: The convolution's backward pass. Worth 16 points: the public checks in
+# graders/ give part of them; hidden checks of the same contract on more inputs, run when you
+# submit, give the rest.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex10_conv_backward
+# Submit this file as ex10_conv_backward.py (see README.md, "Submitting").
 # Rules every exercise shares:
 #   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
 #     input): the checks compare every input before and after each call.
 #   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
 #     of the input's dtype and device where it says tensor).
+# Imports allowed: torch, torch.nn, torch.nn.functional, numpy, math, itertools, functools,
+#     collections, collections.abc, dataclasses, typing, time, __future__, and your own earlier
+#     exercises (ex1_output_size to ex9_gradcheck). Anything else (sys, os, ctypes, importlib,
+#     torch's private or internal modules, exec/eval, ...) is flagged for review and scores 0; the
+#     check reads your source before it runs.
 # Forbidden here (detected while your code runs; using one scores 0 on this exercise):
 #     torch functions and modules whose name contains *conv*, *backward*:
 #     the exercise is to write the gradients yourself; torch.autograd (backward(), torch.autograd.grad, torch.func) and torch's convolutions (conv_transpose2d, torch.nn.grad) are forbidden; F.pad, unfold, F.fold, einsum, matmul, loops and your own conv2d are allowed.

@@ -36,14 +36,22 @@ ties (integers), up to 12x12, overlapping and gapped windows, ``stride=None``, i
 arguments, padding, all-negative inputs, any contiguity.
 """
 
-# Exercise 11: The pooling layers' backward passes.
+# Exercise 11: The pooling layers' backward passes. Worth 13 points: the public checks in
+# graders/ give part of them; hidden checks of the same contract on more inputs, run when you
+# submit, give the rest.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex11_pool_backward
+# Submit this file as ex11_pool_backward.py (see README.md, "Submitting").
 # Rules every exercise shares:
 #   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
 #     input): the checks compare every input before and after each call.
 #   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
 #     of the input's dtype and device where it says tensor).
+# Imports allowed: torch, torch.nn, torch.nn.functional, numpy, math, itertools, functools,
+#     collections, collections.abc, dataclasses, typing, time, __future__, and your own earlier
+#     exercises (ex1_output_size to ex10_conv_backward). Anything else (sys, os, ctypes, importlib,
+#     torch's private or internal modules, exec/eval, ...) is flagged for review and scores 0; the
+#     check reads your source before it runs.
 # Forbidden here (detected while your code runs; using one scores 0 on this exercise):
 #     torch functions and modules whose name contains *pool*, *backward*:
 #     the exercise is to route the gradients yourself; torch.autograd (backward(), torch.autograd.grad, torch.func) and torch's pooling are forbidden; F.pad, unfold, F.fold, argmax, scatter_add and loops are allowed.

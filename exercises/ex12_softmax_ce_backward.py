@@ -23,16 +23,24 @@ relative, 1e-8 absolute; float32 to 1e-4, dtype kept) for 1 to 64 rows, 1 to 20 
 logits of scale 1 to 1e30, int64 or int32 targets.
 """
 
-# Exercise 12: The gradient of softmax cross-entropy.
+# Exercise 12: The gradient of softmax cross-entropy. Worth 8 points: the public checks in
+# graders/ give part of them; hidden checks of the same contract on more inputs, run when you
+# submit, give the rest.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex12_softmax_ce_backward
+# Submit this file as ex12_softmax_ce_backward.py (see README.md, "Submitting").
 # Rules every exercise shares:
 #   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
 #     input): the checks compare every input before and after each call.
 #   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
 #     of the input's dtype and device where it says tensor).
+# Imports allowed: torch, torch.nn, torch.nn.functional, numpy, math, itertools, functools,
+#     collections, collections.abc, dataclasses, typing, time, __future__, and your own earlier
+#     exercises (ex1_output_size to ex11_pool_backward). Anything else (sys, os, ctypes, importlib,
+#     torch's private or internal modules, exec/eval, ...) is flagged for review and scores 0; the
+#     check reads your source before it runs.
 # Forbidden here (detected while your code runs; using one scores 0 on this exercise):
-#     torch functions and modules whose name contains *softmax*, *cross_entropy*, *nll_loss*, *backward*:
+#     torch functions and modules whose name contains *softmax*, *cross_entropy*, *nll_loss*, *backward*, *softmin*:
 #     the exercise is to write the gradient yourself from exp, max and sums; torch.autograd (backward(), torch.autograd.grad, torch.func) and torch's softmax are forbidden.
 # (Generated from solutions/ex12_softmax_ce_backward.py by `cnnkit stubs`.)
 

@@ -50,28 +50,45 @@ them is fine: it moves no numbers). ``own_cross_entropy_loss`` is the loss to tr
 Torch's convolutions, pooling, ReLU, linear layers, softmax and cross-entropy are forbidden here,
 including inside your Functions: every layer of this network is yours.
 
+A ``backward`` method must leave ``grad_out`` (and the tensors it saved) as they came: autograd
+may hand one gradient tensor to several layers (``y1 + y2`` sends the same tensor to both), or a
+single number expanded to the output's shape (``y.sum().backward()`` sends
+``torch.ones(()).expand(y.shape)``), so writing into it changes another layer's gradient, or all
+its elements at once. Build each gradient as a new tensor.
+
 What is checked: each Function's output and gradients against autograd of torch's layer (float64
 to 1e-6 relative; float32 to 1e-4, dtype kept), with the gradient coming from your ``backward``
-(its autograd node, and no autograd inside it); ``OwnSmallCNN``'s logits, loss, parameter
-gradients and input gradient against ``SmallCNN`` with the same weights (float32 and float64);
-that the network's graph holds only your Functions (no layer differentiated by autograd); the
-state dict's names and shapes; and that ``train_own_cnn`` teaches it to read digits: one epoch on
-the embedded MNIST sample (63 steps of SGD, batch 32) must read at least 70 % of its 500 test digits
-(the reference: about 87 %, in about 5 s). That epoch must finish within the 60 s limit of one call,
-so your earlier layers must be vectorised (unfold, matmul, fold): a Python loop over every pixel
-is too slow here, though it passed its own exercise.
+(its autograd node, and no autograd inside it), also with an expanded ``grad_out`` and with one
+``grad_out`` shared by two outputs, and no input (``grad_out`` included) changed in place;
+``OwnSmallCNN``'s logits, loss, parameter gradients and input gradient against ``SmallCNN`` with
+the same weights (float32 and float64); that the network's graph holds only your Functions (no
+layer differentiated by autograd); the state dict's names and shapes; and that ``train_own_cnn``
+trains ``num_epochs`` epochs (one loss per epoch, one optimizer step per batch and epoch) and
+teaches it to read digits: one epoch on the embedded MNIST sample (63 steps of SGD, batch 32) must
+read at least 70 % of its 500 test digits (the reference: about 90 %, in about 5 s). That epoch
+must finish within the 60 s limit of one call, so your earlier layers must be vectorised (unfold,
+matmul, fold): a Python loop over every pixel is too slow here, though it passed its own exercise.
 """
 
-# Exercise 13: A CNN built from your own layers.
+# Exercise 13: A CNN built from your own layers. Worth 12 points: the public checks in
+# graders/ give part of them; hidden checks of the same contract on more inputs, run when you
+# submit, give the rest.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex13_own_cnn
+# Submit this file as ex13_own_cnn.py (see README.md, "Submitting").
 # Rules every exercise shares:
 #   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
 #     input): the checks compare every input before and after each call.
 #   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
 #     of the input's dtype and device where it says tensor).
+# Imports allowed: torch, torch.nn, torch.nn.functional, numpy, math, itertools, functools,
+#     collections, collections.abc, dataclasses, typing, time, __future__, torch.nn.init,
+#     torch.optim, torch.optim.lr_scheduler, torch.utils.data, copy, and your own earlier exercises
+#     (ex1_output_size to ex12_softmax_ce_backward). Anything else (sys, os, ctypes, importlib,
+#     torch's private or internal modules, exec/eval, ...) is flagged for review and scores 0; the
+#     check reads your source before it runs.
 # Forbidden here (detected while your code runs; using one scores 0 on this exercise):
-#     torch functions and modules whose name contains *conv*, *pool*, *relu*, *linear*, *softmax*, *cross_entropy*, *nll_loss*:
+#     torch functions and modules whose name contains *conv*, *pool*, *relu*, *linear*, *softmax*, *cross_entropy*, *nll_loss*, *embedding_bag*:
 #     every layer of this network is yours: torch's convolutions, pooling, ReLU, linear layers, softmax and cross-entropy are forbidden (nn.Conv2d and nn.Linear may hold the parameters, never run); autograd is fine around your Functions, and the graders check that their gradients come from your backward methods.
 # (Generated from solutions/ex13_own_cnn.py by `cnnkit stubs`.)
 

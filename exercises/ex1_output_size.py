@@ -20,14 +20,21 @@ Worked examples on a 32x32 image:
     kernel 3, stride 2, padding 0  ->  15      (the floor at work)
 """
 
-# Exercise 1: Convolution output size.
+# Exercise 1: Convolution output size. Worth 5 points: the public checks in
+# graders/ give part of them; hidden checks of the same contract on more inputs, run when you
+# submit, give the rest.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex1_output_size
+# Submit this file as ex1_output_size.py (see README.md, "Submitting").
 # Rules every exercise shares:
 #   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
 #     input): the checks compare every input before and after each call.
 #   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
 #     of the input's dtype and device where it says tensor).
+# Imports allowed: torch, torch.nn, torch.nn.functional, numpy, math, itertools, functools,
+#     collections, collections.abc, dataclasses, typing, time, __future__. Anything else (sys, os,
+#     ctypes, importlib, torch's private or internal modules, exec/eval, ...) is flagged for review
+#     and scores 0; the check reads your source before it runs.
 # (Generated from solutions/ex1_output_size.py by `cnnkit stubs`.)
 
 from __future__ import annotations

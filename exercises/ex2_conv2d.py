@@ -31,14 +31,22 @@ correct method is fine, from loops to one big tensor contraction, as long as a c
 batch of a few 12x12 images finishes within the time limit.
 """
 
-# Exercise 2: 2-D convolution (cross-correlation).
+# Exercise 2: 2-D convolution (cross-correlation). Worth 14 points: the public checks in
+# graders/ give part of them; hidden checks of the same contract on more inputs, run when you
+# submit, give the rest.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex2_conv2d
+# Submit this file as ex2_conv2d.py (see README.md, "Submitting").
 # Rules every exercise shares:
 #   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
 #     input): the checks compare every input before and after each call.
 #   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
 #     of the input's dtype and device where it says tensor).
+# Imports allowed: torch, torch.nn, torch.nn.functional, numpy, math, itertools, functools,
+#     collections, collections.abc, dataclasses, typing, time, __future__, and your own
+#     ex1_output_size. Anything else (sys, os, ctypes, importlib, torch's private or internal
+#     modules, exec/eval, ...) is flagged for review and scores 0; the check reads your source
+#     before it runs.
 # Forbidden here (detected while your code runs; using one scores 0 on this exercise):
 #     torch functions and modules whose name contains *conv*, *convolution*:
 #     the exercise is to write the convolution yourself; F.unfold, Tensor.unfold, einsum, matmul and loops are allowed.

@@ -33,16 +33,24 @@ one, ``amax`` splits it evenly): what is checked is that a window's gradient rea
 positions holding its maximum and adds up to the gradient of that window's output.
 """
 
-# Exercise 3: Max and average pooling.
+# Exercise 3: Max and average pooling. Worth 13 points: the public checks in
+# graders/ give part of them; hidden checks of the same contract on more inputs, run when you
+# submit, give the rest.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex3_pooling
+# Submit this file as ex3_pooling.py (see README.md, "Submitting").
 # Rules every exercise shares:
 #   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
 #     input): the checks compare every input before and after each call.
 #   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
 #     of the input's dtype and device where it says tensor).
+# Imports allowed: torch, torch.nn, torch.nn.functional, numpy, math, itertools, functools,
+#     collections, collections.abc, dataclasses, typing, time, __future__, and your own earlier
+#     exercises (ex1_output_size to ex2_conv2d). Anything else (sys, os, ctypes, importlib, torch's
+#     private or internal modules, exec/eval, ...) is flagged for review and scores 0; the check
+#     reads your source before it runs.
 # Forbidden here (detected while your code runs; using one scores 0 on this exercise):
-#     torch functions and modules whose name contains *pool*:
+#     torch functions and modules whose name contains *pool*, *embedding_bag*:
 #     the exercise is to write pooling yourself; F.pad, unfold, amax and mean are allowed.
 # (Generated from solutions/ex3_pooling.py by `cnnkit stubs`.)
 

@@ -30,16 +30,24 @@ What is checked, for each function:
       relu has no derivative at 0: any value in [0, 1] is accepted there.
 """
 
-# Exercise 4: Activation functions.
+# Exercise 4: Activation functions. Worth 9 points: the public checks in
+# graders/ give part of them; hidden checks of the same contract on more inputs, run when you
+# submit, give the rest.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex4_activations
+# Submit this file as ex4_activations.py (see README.md, "Submitting").
 # Rules every exercise shares:
 #   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
 #     input): the checks compare every input before and after each call.
 #   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
 #     of the input's dtype and device where it says tensor).
+# Imports allowed: torch, torch.nn, torch.nn.functional, numpy, math, itertools, functools,
+#     collections, collections.abc, dataclasses, typing, time, __future__, and your own earlier
+#     exercises (ex1_output_size to ex3_pooling). Anything else (sys, os, ctypes, importlib, torch's
+#     private or internal modules, exec/eval, ...) is flagged for review and scores 0; the check
+#     reads your source before it runs.
 # Forbidden here (detected while your code runs; using one scores 0 on this exercise):
-#     torch functions and modules whose name contains *relu*, *sigmoid*, *tanh*, *expit*, *hardtanh*, *threshold*:
+#     torch functions and modules whose name contains *relu*, *sigmoid*, *tanh*, *expit*, *hardtanh*, *threshold*, *glu*, *silu*, *mish*, *gelu*, *softmax*, *softmin*:
 #     the exercise is to write the activations from exp, where, clamp and arithmetic.
 # (Generated from solutions/ex4_activations.py by `cnnkit stubs`.)
 

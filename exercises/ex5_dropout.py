@@ -27,14 +27,22 @@ with generators seeded alike give the same output. Draw the mask from ``generato
 like (``torch.rand``, ``torch.bernoulli``, ``Tensor.uniform_``, any comparison with p).
 """
 
-# Exercise 5: Inverted dropout.
+# Exercise 5: Inverted dropout. Worth 9 points: the public checks in
+# graders/ give part of them; hidden checks of the same contract on more inputs, run when you
+# submit, give the rest.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex5_dropout
+# Submit this file as ex5_dropout.py (see README.md, "Submitting").
 # Rules every exercise shares:
 #   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
 #     input): the checks compare every input before and after each call.
 #   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
 #     of the input's dtype and device where it says tensor).
+# Imports allowed: torch, torch.nn, torch.nn.functional, numpy, math, itertools, functools,
+#     collections, collections.abc, dataclasses, typing, time, __future__, and your own earlier
+#     exercises (ex1_output_size to ex4_activations). Anything else (sys, os, ctypes, importlib,
+#     torch's private or internal modules, exec/eval, ...) is flagged for review and scores 0; the
+#     check reads your source before it runs.
 # Forbidden here (detected while your code runs; using one scores 0 on this exercise):
 #     torch functions and modules whose name contains *dropout*:
 #     the exercise is to build the dropout mask yourself (torch.rand or torch.bernoulli are fine).

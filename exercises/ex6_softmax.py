@@ -33,14 +33,22 @@ compared within the rounding of the logits themselves (a float32 logit of 1e4 is
 to ``logits`` is PyTorch's.
 """
 
-# Exercise 6: Softmax and cross-entropy.
+# Exercise 6: Softmax and cross-entropy. Worth 10 points: the public checks in
+# graders/ give part of them; hidden checks of the same contract on more inputs, run when you
+# submit, give the rest.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex6_softmax
+# Submit this file as ex6_softmax.py (see README.md, "Submitting").
 # Rules every exercise shares:
 #   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
 #     input): the checks compare every input before and after each call.
 #   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
 #     of the input's dtype and device where it says tensor).
+# Imports allowed: torch, torch.nn, torch.nn.functional, numpy, math, itertools, functools,
+#     collections, collections.abc, dataclasses, typing, time, __future__, and your own earlier
+#     exercises (ex1_output_size to ex5_dropout). Anything else (sys, os, ctypes, importlib, torch's
+#     private or internal modules, exec/eval, ...) is flagged for review and scores 0; the check
+#     reads your source before it runs.
 # Forbidden here (detected while your code runs; using one scores 0 on this exercise):
 #     torch functions and modules whose name contains *softmax*, *cross_entropy*, *nll_loss*, *softmin*:
 #     the exercise is to write a stable softmax and cross-entropy yourself; amax, exp, log, gather, F.one_hot and torch.logsumexp are allowed.

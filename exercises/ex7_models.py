@@ -67,14 +67,22 @@ no dropout:
     flatten (32*7*7 = 1568), linear -> 64, ReLU, linear -> 10
 """
 
-# Exercise 7: A plain net and two CNNs.
+# Exercise 7: A plain net and two CNNs. Worth 11 points: the public checks in
+# graders/ give part of them; hidden checks of the same contract on more inputs, run when you
+# submit, give the rest.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex7_models
+# Submit this file as ex7_models.py (see README.md, "Submitting").
 # Rules every exercise shares:
 #   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
 #     input): the checks compare every input before and after each call.
 #   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
 #     of the input's dtype and device where it says tensor).
+# Imports allowed: torch, torch.nn, torch.nn.functional, numpy, math, itertools, functools,
+#     collections, collections.abc, dataclasses, typing, time, __future__, torch.nn.init, and your
+#     own earlier exercises (ex1_output_size to ex6_softmax). Anything else (sys, os, ctypes,
+#     importlib, torch's private or internal modules, exec/eval, ...) is flagged for review and
+#     scores 0; the check reads your source before it runs.
 # (Generated from solutions/ex7_models.py by `cnnkit stubs`.)
 
 from __future__ import annotations

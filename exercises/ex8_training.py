@@ -20,14 +20,23 @@ given criterion, device and any iterable of batches are used, and the accuracy w
 percent (counting in float32 tensors and calling ``.item()`` is fine).
 """
 
-# Exercise 8: The training loop.
+# Exercise 8: The training loop. Worth 14 points: the public checks in
+# graders/ give part of them; hidden checks of the same contract on more inputs, run when you
+# submit, give the rest.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex8_training
+# Submit this file as ex8_training.py (see README.md, "Submitting").
 # Rules every exercise shares:
 #   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
 #     input): the checks compare every input before and after each call.
 #   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
 #     of the input's dtype and device where it says tensor).
+# Imports allowed: torch, torch.nn, torch.nn.functional, numpy, math, itertools, functools,
+#     collections, collections.abc, dataclasses, typing, time, __future__, torch.optim,
+#     torch.optim.lr_scheduler, torch.utils.data, copy, and your own earlier exercises
+#     (ex1_output_size to ex7_models). Anything else (sys, os, ctypes, importlib, torch's private or
+#     internal modules, exec/eval, ...) is flagged for review and scores 0; the check reads your
+#     source before it runs.
 # (Generated from solutions/ex8_training.py by `cnnkit stubs`.)
 
 from __future__ import annotations

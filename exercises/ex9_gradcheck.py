@@ -38,14 +38,22 @@ formula to 1e-7 relative; ``f`` may return a 0-d tensor or a Python float; ``x``
 unchanged. ``relative_error`` matches its formula to 1e-7 and returns a Python float.
 """
 
-# Exercise 9: A numerical gradient checker.
+# Exercise 9: A numerical gradient checker. Worth 10 points: the public checks in
+# graders/ give part of them; hidden checks of the same contract on more inputs, run when you
+# submit, give the rest.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
 #     pytest graders -m ex9_gradcheck
+# Submit this file as ex9_gradcheck.py (see README.md, "Submitting").
 # Rules every exercise shares:
 #   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
 #     input): the checks compare every input before and after each call.
 #   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
 #     of the input's dtype and device where it says tensor).
+# Imports allowed: torch, torch.nn, torch.nn.functional, numpy, math, itertools, functools,
+#     collections, collections.abc, dataclasses, typing, time, __future__, and your own earlier
+#     exercises (ex1_output_size to ex8_training). Anything else (sys, os, ctypes, importlib,
+#     torch's private or internal modules, exec/eval, ...) is flagged for review and scores 0; the
+#     check reads your source before it runs.
 # Forbidden here (detected while your code runs; using one scores 0 on this exercise):
 #     torch functions and modules whose name contains *backward*:
 #     the exercise is to estimate gradients from function values alone; torch.autograd (backward(), torch.autograd.grad, torch.func) is forbidden too.

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.grading.checks import Hint, check_tensor, fail
+from cnnkit.grading.checks import Mistake, check_tensor, fail
 from cnnkit.grading.strategies import WindowCase, pair, tensor, window_cases
 
 NAMES = ("grad_x", "grad_weight", "grad_bias")
@@ -34,7 +34,9 @@ def _grad_x_stride_one(grad_out: torch.Tensor, weight: torch.Tensor, x_shape: to
     return full[:, :, ph : ph + x_shape[2], pw : pw + x_shape[3]]
 
 
-def grad_x_hints(grad_out: torch.Tensor, x: torch.Tensor, weight: torch.Tensor, stride: Any, padding: Any) -> list[Hint]:
+def grad_x_hints(grad_out: torch.Tensor, x: torch.Tensor, weight: torch.Tensor, stride: Any,
+                 padding: Any) -> list[Mistake]:
+    """Known wrong grad_x (hints: ``cnnkit/curriculum/ex10_conv_backward.py``)."""
     ph, pw = pair(padding)
 
     def uncropped() -> torch.Tensor:
@@ -42,36 +44,31 @@ def grad_x_hints(grad_out: torch.Tensor, x: torch.Tensor, weight: torch.Tensor, 
         return torch.autograd.grad(F.conv2d(padded, weight, None, stride), padded, grad_out)[0]
 
     return [
-        Hint("the padding was not cropped: grad_x has x's shape; drop the gradient of the padded rows and "
-             "columns (grad_padded[:, :, ph:ph + H, pw:pw + W])", uncropped),
-        Hint("looks like the kernel is flipped the wrong number of times: scattering grad_out * weight back "
-             "into each window needs no flip; as a full convolution of grad_out it needs exactly one",
-             lambda: torch_gradients(grad_out, x, weight.flip(-1, -2), stride, padding)[0]),
-        Hint("the stride was ignored when sending gradients back: output (i, j) read the window starting at "
-             "(i * sh, j * sw)", lambda: _grad_x_stride_one(grad_out, weight, x.shape, padding)),
+        Mistake("padding_not_cropped", uncropped),
+        Mistake("kernel_flipped_wrong", lambda: torch_gradients(grad_out, x, weight.flip(-1, -2), stride, padding)[0]),
+        Mistake("stride_ignored_in_grad_x", lambda: _grad_x_stride_one(grad_out, weight, x.shape, padding)),
     ]
 
 
 def grad_weight_hints(grad_out: torch.Tensor, x: torch.Tensor, weight: torch.Tensor, stride: Any,
-                      padding: Any) -> list[Hint]:
+                      padding: Any) -> list[Mistake]:
+    """Known wrong grad_weight."""
     ph, pw = pair(padding)
     return [
-        Hint("grad_weight must come from the windows of the padded input (the ones the forward pass "
-             "multiplied with the kernel); yours used x without its padding",
-             lambda: torch.nn.grad.conv2d_weight(F.pad(x, (0, 2 * pw, 0, 2 * ph)), weight.shape, grad_out, stride)),
-        Hint("grad_weight has weight's shape (C_out, C_in, kH, kW); yours has the channel axes swapped",
-             lambda: torch_gradients(grad_out, x, weight, stride, padding)[1].transpose(0, 1)),
+        Mistake("grad_weight_unpadded",
+                lambda: torch.nn.grad.conv2d_weight(F.pad(x, (0, 2 * pw, 0, 2 * ph)), weight.shape, grad_out, stride)),
+        Mistake("grad_weight_channels_swapped",
+                lambda: torch_gradients(grad_out, x, weight, stride, padding)[1].transpose(0, 1)),
     ]
 
 
-def grad_bias_hints(grad_out: torch.Tensor) -> list[Hint]:
+def grad_bias_hints(grad_out: torch.Tensor) -> list[Mistake]:
+    """Known wrong grad_bias."""
     return [
-        Hint("sum grad_out over the batch and over every position (dims 0, 2, 3), do not average",
-             lambda: grad_out.mean(dim=(0, 2, 3))),
-        Hint("sum over the whole batch too, not only the first image", lambda: grad_out[0].sum(dim=(1, 2))),
-        Hint("sum over the batch and over every position (dims 0, 2, 3): grad_bias has shape (C_out,)",
-             lambda: grad_out.sum(dim=(2, 3))),
-        Hint("sum over every position too (dims 2 and 3): grad_bias has shape (C_out,)", lambda: grad_out.sum(dim=0)),
+        Mistake("bias_averaged", lambda: grad_out.mean(dim=(0, 2, 3))),
+        Mistake("bias_first_image_only", lambda: grad_out[0].sum(dim=(1, 2))),
+        Mistake("bias_batch_not_summed", lambda: grad_out.sum(dim=(2, 3))),
+        Mistake("bias_positions_not_summed", lambda: grad_out.sum(dim=0)),
     ]
 
 

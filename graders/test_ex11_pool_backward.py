@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.grading.checks import Hint, check_tensor
+from cnnkit.grading.checks import Mistake, check_tensor
 from cnnkit.grading.strategies import WindowCase, pair, tensor, window_cases
 
 
@@ -51,16 +51,13 @@ def _max_shares(grad_out, x, kernel, stride, padding, rule: str) -> torch.Tensor
     return full[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
 
 
-def max_hints(grad_out, x, kernel, stride, padding) -> list[Hint]:
+def max_hints(grad_out, x, kernel, stride, padding) -> list[Mistake]:
+    """Known wrong max-pool gradients (hints: ``cnnkit/curriculum/ex11_pool_backward.py``)."""
     return [
-        Hint("a window's whole gradient goes to ONE position: the first maximum in row-major order, not to "
-             "every tied position", lambda: _max_shares(grad_out, x, kernel, stride, padding, "all")),
-        Hint("ties: the rule here is PyTorch's, the whole gradient to the first maximum (row-major), not "
-             "split evenly among the tied positions", lambda: _max_shares(grad_out, x, kernel, stride, padding, "split")),
-        Hint("stride None means stride = kernel size (windows side by side), not 1",
-             lambda: torch_grad_x(F.max_pool2d, grad_out, x, kernel, 1, padding)),
-        Hint("pad with -inf, not 0: a zero of the padding won the max of an all-negative window and took its "
-             "gradient", lambda: _zero_padded_max(grad_out, x, kernel, stride, padding)),
+        Mistake("max_to_every_tie", lambda: _max_shares(grad_out, x, kernel, stride, padding, "all")),
+        Mistake("max_ties_split", lambda: _max_shares(grad_out, x, kernel, stride, padding, "split")),
+        Mistake("stride_none_is_one", lambda: torch_grad_x(F.max_pool2d, grad_out, x, kernel, 1, padding)),
+        Mistake("max_pads_with_zeros", lambda: _zero_padded_max(grad_out, x, kernel, stride, padding)),
     ]
 
 
@@ -71,18 +68,17 @@ def _zero_padded_max(grad_out, x, kernel, stride, padding) -> torch.Tensor:
     return grad[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
 
 
-def avg_hints(grad_out, x, kernel, stride, padding) -> list[Hint]:
+def avg_hints(grad_out, x, kernel, stride, padding) -> list[Mistake]:
+    """Known wrong average-pool gradients."""
     kh, kw = pair(kernel)
     exact = torch_grad_x(F.avg_pool2d, grad_out, x, kernel, stride, padding)
     return [
-        Hint("padded zeros count in the average (exercise 3's rule): divide by kH * kW everywhere, not by the "
-             "number of real pixels in the window",
-             lambda: torch_grad_x(F.avg_pool2d, grad_out, x, kernel, stride, padding, count_include_pad=False)),
-        Hint("divide each window's gradient by kH * kW (the window's size)", lambda: exact * (kh * kw)),
-        Hint("divide by kH * kW, not by kH alone", lambda: exact * kw),
-        Hint("divide by kH * kW, not by kW alone", lambda: exact * kh),
-        Hint("stride None means stride = kernel size (windows side by side), not 1",
-             lambda: torch_grad_x(F.avg_pool2d, grad_out, x, kernel, 1, padding)),
+        Mistake("avg_excludes_padding",
+                lambda: torch_grad_x(F.avg_pool2d, grad_out, x, kernel, stride, padding, count_include_pad=False)),
+        Mistake("avg_not_divided", lambda: exact * (kh * kw)),
+        Mistake("avg_divided_by_height", lambda: exact * kw),
+        Mistake("avg_divided_by_width", lambda: exact * kh),
+        Mistake("stride_none_is_one", lambda: torch_grad_x(F.avg_pool2d, grad_out, x, kernel, 1, padding)),
     ]
 
 

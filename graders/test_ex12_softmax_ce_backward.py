@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.grading.checks import Hint, check_tensor
+from cnnkit.grading.checks import Mistake, check_tensor
 from cnnkit.grading.strategies import LogitsCase, logits_cases
 
 
@@ -17,15 +17,15 @@ def torch_gradient(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return torch.autograd.grad(F.cross_entropy(leaf, targets), leaf)[0]
 
 
-def gradient_hints(logits: torch.Tensor, targets: torch.Tensor) -> list[Hint]:
+def gradient_hints(logits: torch.Tensor, targets: torch.Tensor) -> list[Mistake]:
+    """Known wrong gradients (hints: ``cnnkit/curriculum/ex12_softmax_ce_backward.py``)."""
     exact = torch_gradient(logits, targets)
+    one_hot = F.one_hot(targets, logits.shape[1]).to(logits.dtype)
     return [
-        Hint("divide by N, the batch size: the loss is the mean over the batch", lambda: exact * logits.shape[0]),
-        Hint("the sign is flipped: the gradient is softmax - one_hot, not one_hot - softmax", lambda: -exact),
-        Hint("softmax over the classes (dim=1), not over the batch",
-             lambda: (F.softmax(logits, 0) - F.one_hot(targets, logits.shape[1]).to(logits.dtype)) / logits.shape[0]),
-        Hint("the one-hot of the targets is missing: subtract 1 at each row's target class",
-             lambda: F.softmax(logits, 1) / logits.shape[0]),
+        Mistake("missing_one_over_n", lambda: exact * logits.shape[0]),
+        Mistake("sign_flipped", lambda: -exact),
+        Mistake("softmax_over_batch", lambda: (F.softmax(logits, 0) - one_hot) / logits.shape[0]),
+        Mistake("one_hot_missing", lambda: F.softmax(logits, 1) / logits.shape[0]),
     ]
 
 

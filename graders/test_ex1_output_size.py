@@ -7,7 +7,7 @@ import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from cnnkit.grading.checks import Hint, check_int, fail
+from cnnkit.grading.checks import Mistake, check_int, fail
 
 # The kit's worked examples on a 32x32 image (see the exercise's docstring).
 EXAMPLES_32 = [
@@ -20,12 +20,13 @@ EXAMPLES_32 = [
 ]
 
 
-def _hints(in_size: int, kernel: int, stride: int, padding: int) -> list[Hint]:
+def _hints(in_size: int, kernel: int, stride: int, padding: int) -> list[Mistake]:
+    """Known wrong sizes for this setting (their hints: ``cnnkit/curriculum/ex1_output_size.py``)."""
     return [
-        Hint("padding goes on both sides: add 2 * padding", lambda: (in_size + padding - kernel) // stride + 1),
-        Hint("divide by the stride before adding 1", lambda: (in_size + 2 * padding - kernel + 1) // stride),
-        Hint("round down (floor), not up", lambda: -(-(in_size + 2 * padding - kernel) // stride) + 1),
-        Hint("do not forget the + 1 (the first window position)", lambda: (in_size + 2 * padding - kernel) // stride),
+        Mistake("padding_counted_once", lambda: (in_size + padding - kernel) // stride + 1),
+        Mistake("plus_one_inside_division", lambda: (in_size + 2 * padding - kernel + 1) // stride),
+        Mistake("rounded_up", lambda: -(-(in_size + 2 * padding - kernel) // stride) + 1),
+        Mistake("no_plus_one", lambda: (in_size + 2 * padding - kernel) // stride),
     ]
 
 
@@ -75,4 +76,5 @@ def test_rejects_invalid_arguments(sub, in_size, kernel, stride, padding, proble
         if getattr(exc, "exc_type", "") == "ValueError":
             return
         raise
-    fail("conv_output_size", f"returned {got!r} for an invalid setting ({problem}); expected a ValueError", case)
+    fail("conv_output_size", f"returned {got!r} for an invalid setting ({problem}); expected a ValueError", case,
+         mistake="invalid_setting_accepted")

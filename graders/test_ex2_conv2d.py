@@ -8,26 +8,29 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.grading.checks import Hint, check_tensor
+from cnnkit.grading.checks import Mistake, check_tensor
 from cnnkit.grading.strategies import WindowCase, pair, window_cases
 
 
-def conv_hints(case: WindowCase, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None) -> list[Hint]:
-    """Known wrong answers for this input, computed lazily with torch."""
-    stride, padding = pair(case.stride or 1), pair(case.padding)
+def conv_mistakes(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None, stride: int | tuple[int, int],
+                  padding: int | tuple[int, int]) -> list[Mistake]:
+    """Known wrong answers for this input, computed lazily with torch (hints: ``cnnkit/curriculum/ex2_conv2d.py``)."""
+    stride, padding = pair(stride), pair(padding)
     return [
-        Hint("PyTorch's conv2d does not flip the kernel (it is a cross-correlation)",
-             lambda: F.conv2d(x, w.flip(-1, -2), b, stride, padding)),
-        Hint("padding was ignored: pad x with zeros on every side first", lambda: F.conv2d(x, w, b, stride, 0)),
-        Hint("the bias is missing: add bias[o] to every position of output channel o",
-             lambda: F.conv2d(x, w, None, stride, padding)),
-        Hint("the stride was applied on the height axis only",
-             lambda: F.conv2d(x, w, b, (stride[0], 1), padding)),
-        Hint("the stride was applied on the width axis only",
-             lambda: F.conv2d(x, w, b, (1, stride[1]), padding)),
-        Hint("stride and padding use (height, width) order; yours look swapped",
-             lambda: F.conv2d(x, w, b, stride[::-1], padding[::-1])),
+        Mistake("kernel_flipped", lambda: F.conv2d(x, w.flip(-1, -2), b, stride, padding)),
+        Mistake("padding_ignored", lambda: F.conv2d(x, w, b, stride, 0)),
+        Mistake("padded_one_side", lambda: F.conv2d(F.pad(x, (padding[1], 0, padding[0], 0)), w, b, stride, 0)),
+        Mistake("padded_one_side", lambda: F.conv2d(F.pad(x, (0, padding[1], 0, padding[0])), w, b, stride, 0)),
+        Mistake("bias_missing", lambda: F.conv2d(x, w, None, stride, padding)),
+        Mistake("stride_height_only", lambda: F.conv2d(x, w, b, (stride[0], 1), padding)),
+        Mistake("stride_width_only", lambda: F.conv2d(x, w, b, (1, stride[1]), padding)),
+        Mistake("height_width_swapped", lambda: F.conv2d(x, w, b, stride[::-1], padding[::-1])),
     ]
+
+
+def conv_hints(case: WindowCase, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None) -> list[Mistake]:
+    """``conv_mistakes`` for a generated case's stride and padding."""
+    return conv_mistakes(x, w, b, case.stride or 1, case.padding)
 
 
 @pytest.mark.points(1)
@@ -38,7 +41,7 @@ def test_worked_example(sub):
     expected = torch.full((1, 1, 2, 2), -4.0, dtype=torch.float64)
     got = sub.conv2d(x, w)
     check_tensor(got, expected, what="conv2d", case="x = 1..9 as (1, 1, 3, 3), weight [[1, 0], [0, -1]]",
-                 hints=[Hint("the kernel was flipped: do not flip it", lambda: -expected)])
+                 hints=[Mistake("kernel_flipped", lambda: -expected)])
 
 
 @pytest.mark.points(4)
@@ -66,7 +69,8 @@ def test_gradients_match_torch(sub, case):
         "conv2d", grad_out, inputs["x"].detach().requires_grad_(), inputs["weight"].detach().requires_grad_(),
         inputs["bias"].detach().requires_grad_() if b is not None else None, stride=case.stride, padding=case.padding,
     )
-    check_tensor(got_out, expected_out.detach(), what="conv2d forward", case=case)
+    mistakes = conv_hints(case, x.detach(), w.detach(), b.detach() if b is not None else None)  # no graph
+    check_tensor(got_out, expected_out.detach(), what="conv2d forward", case=case, hints=mistakes)
     for name, tensor in inputs.items():
         check_tensor(grads.get(name), tensor.grad, what=f"conv2d gradient for {name}", case=case,
                      tol=tolerances.GRADIENT64)
@@ -78,4 +82,4 @@ def test_keeps_float32(sub):
     x = torch.randn(2, 3, 5, 5, generator=torch.Generator().manual_seed(0))
     w = torch.randn(4, 3, 3, 3, generator=torch.Generator().manual_seed(1))
     check_tensor(sub.conv2d(x, w, None, 1, 1), F.conv2d(x, w, None, 1, 1), what="conv2d (float32)",
-                 case="x (2, 3, 5, 5) float32, weight (4, 3, 3, 3), padding=1")
+                 case="x (2, 3, 5, 5) float32, weight (4, 3, 3, 3), padding=1", hints=conv_mistakes(x, w, None, 1, 1))

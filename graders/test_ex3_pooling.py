@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.grading.checks import Hint, check_tensor, fail
+from cnnkit.grading.checks import Mistake, check_tensor, fail
 from cnnkit.grading.strategies import WindowCase, pair, window_cases
 
 # PyTorch's rule for pooling: padding <= kernel / 2 on each axis.
@@ -20,39 +20,30 @@ def _stride(case: WindowCase) -> tuple[int, int]:
     return pair(case.kernel if case.stride is None else case.stride)
 
 
-def max_pool_hints(case: WindowCase, x: torch.Tensor) -> list[Hint]:
-    """Known wrong answers for max pooling of ``x`` under ``case``, computed lazily with torch."""
+def max_pool_hints(case: WindowCase, x: torch.Tensor) -> list[Mistake]:
+    """Known wrong answers for max pooling of ``x`` under ``case``, computed lazily with torch
+    (hints: ``cnnkit/curriculum/ex3_pooling.py``)."""
     kernel, stride, padding = pair(case.kernel), _stride(case), pair(case.padding)
     ph, pw = padding
     return [
-        Hint("max pooling pads with -inf, not zeros: padding must never win the max",
-             lambda: F.max_pool2d(F.pad(x, (pw, pw, ph, ph)), kernel, stride, 0)),
-        Hint("stride=None means stride = kernel_size (windows tile the input), not 1"
-             if case.stride is None else "the stride was ignored: move the window by `stride`, not by 1",
-             lambda: F.max_pool2d(x, kernel, 1, padding)),
-        Hint("the window moved by kernel_size, not by the stride you were given",
-             lambda: F.max_pool2d(x, kernel, kernel, padding)),
-        Hint("kernel_size, stride and padding use (height, width) order; yours look swapped",
-             lambda: F.max_pool2d(x, kernel[::-1], stride[::-1], padding[::-1])),
+        Mistake("max_pads_with_zeros", lambda: F.max_pool2d(F.pad(x, (pw, pw, ph, ph)), kernel, stride, 0)),
+        Mistake("stride_none_is_one" if case.stride is None else "stride_ignored",
+                lambda: F.max_pool2d(x, kernel, 1, padding)),
+        Mistake("stride_is_kernel", lambda: F.max_pool2d(x, kernel, kernel, padding)),
+        Mistake("height_width_swapped", lambda: F.max_pool2d(x, kernel[::-1], stride[::-1], padding[::-1])),
     ]
 
 
-def avg_pool_hints(case: WindowCase, x: torch.Tensor) -> list[Hint]:
+def avg_pool_hints(case: WindowCase, x: torch.Tensor) -> list[Mistake]:
     """Known wrong answers for average pooling of ``x`` under ``case``."""
     kernel, stride, padding = pair(case.kernel), _stride(case), pair(case.padding)
     return [
-        Hint("padded zeros count in the mean: divide every window by kH * kW "
-             "(PyTorch's count_include_pad=True), not by the number of real pixels",
-             lambda: F.avg_pool2d(x, kernel, stride, padding, count_include_pad=False)),
-        Hint("stride=None means stride = kernel_size (windows tile the input), not 1"
-             if case.stride is None else "the stride was ignored: move the window by `stride`, not by 1",
-             lambda: F.avg_pool2d(x, kernel, 1, padding)),
-        Hint("the window moved by kernel_size, not by the stride you were given",
-             lambda: F.avg_pool2d(x, kernel, kernel, padding)),
-        Hint("that is the window's sum: divide by kH * kW for the mean",
-             lambda: F.avg_pool2d(x, kernel, stride, padding) * kernel[0] * kernel[1]),
-        Hint("kernel_size, stride and padding use (height, width) order; yours look swapped",
-             lambda: F.avg_pool2d(x, kernel[::-1], stride[::-1], padding[::-1])),
+        Mistake("avg_excludes_padding", lambda: F.avg_pool2d(x, kernel, stride, padding, count_include_pad=False)),
+        Mistake("stride_none_is_one" if case.stride is None else "stride_ignored",
+                lambda: F.avg_pool2d(x, kernel, 1, padding)),
+        Mistake("stride_is_kernel", lambda: F.avg_pool2d(x, kernel, kernel, padding)),
+        Mistake("avg_is_sum", lambda: F.avg_pool2d(x, kernel, stride, padding) * kernel[0] * kernel[1]),
+        Mistake("height_width_swapped", lambda: F.avg_pool2d(x, kernel[::-1], stride[::-1], padding[::-1])),
     ]
 
 
@@ -66,8 +57,7 @@ def test_worked_example_max(sub):
     expected = torch.tensor([[6.0, 5.0], [3.0, 8.0]], dtype=torch.float64).reshape(1, 1, 2, 2)
     case = "x = the article's 4x4 example as (1, 1, 4, 4), kernel_size=2, stride=2"
     check_tensor(sub.max_pool2d(x, 2, 2), expected, what="max_pool2d", case=case,
-                 hints=[Hint("the stride was ignored: move the window by 2, not by 1",
-                             lambda: F.max_pool2d(x, 2, 1))])
+                 hints=[Mistake("stride_ignored", lambda: F.max_pool2d(x, 2, 1))])
 
 
 @pytest.mark.points(1)
@@ -77,7 +67,7 @@ def test_worked_example_avg(sub):
     expected = torch.tensor([[3.5, 2.5], [2.25, 4.75]], dtype=torch.float64).reshape(1, 1, 2, 2)
     case = "x = the article's 4x4 example as (1, 1, 4, 4), kernel_size=2, stride=2"
     check_tensor(sub.avg_pool2d(x, 2, 2), expected, what="avg_pool2d", case=case,
-                 hints=[Hint("that is the window's sum: divide by 4 for the mean", lambda: expected * 4)])
+                 hints=[Mistake("avg_is_sum", lambda: expected * 4)])
 
 
 @pytest.mark.points(0.5)
@@ -85,10 +75,10 @@ def test_default_stride_is_kernel_size(sub):
     """Called without a stride, 2x2 pooling halves a 6x8 input (stride=None means stride = kernel)."""
     x = torch.randn(1, 2, 6, 8, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     case = "x (1, 2, 6, 8), kernel_size=2, stride not given"
-    hint = [Hint("stride=None means stride = kernel_size, not 1", lambda: F.max_pool2d(x, 2, 1))]
-    check_tensor(sub.max_pool2d(x, 2), F.max_pool2d(x, 2), what="max_pool2d", case=case, hints=hint)
-    hint = [Hint("stride=None means stride = kernel_size, not 1", lambda: F.avg_pool2d(x, 2, 1))]
-    check_tensor(sub.avg_pool2d(x, 2), F.avg_pool2d(x, 2), what="avg_pool2d", case=case, hints=hint)
+    check_tensor(sub.max_pool2d(x, 2), F.max_pool2d(x, 2), what="max_pool2d", case=case,
+                 hints=[Mistake("stride_none_is_one", lambda: F.max_pool2d(x, 2, 1))])
+    check_tensor(sub.avg_pool2d(x, 2), F.avg_pool2d(x, 2), what="avg_pool2d", case=case,
+                 hints=[Mistake("stride_none_is_one", lambda: F.avg_pool2d(x, 2, 1))])
 
 
 @pytest.mark.points(1.5)
@@ -162,11 +152,11 @@ def test_max_pool_gradient_with_ties(sub):
     per_window = windows(grad[0, 0])
     if bool((per_window[~is_max] != 0).any()):
         fail("max_pool2d gradient", "gradient reached a position that is not its window's maximum", case,
-             "the gradient of a window's output belongs to the position(s) holding the maximum only")
+             mistake="gradient_to_non_max")
     check_tensor(per_window.sum(dim=-1), grad_out[0, 0], what="max_pool2d gradient summed over each window",
                  case=case, tol=tolerances.GRADIENT64,
-                 hints=[Hint("with ties, every tied position got the full gradient: split it, or pick one",
-                             lambda: (is_max * grad_out[0, 0, :, :, None]).sum(dim=-1))])
+                 hints=[Mistake("tied_positions_get_full_gradient",
+                                lambda: (is_max * grad_out[0, 0, :, :, None]).sum(dim=-1))])
 
 
 @pytest.mark.points(0.5)

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.grading.checks import Hint, check_tensor, fail
+from cnnkit.grading.checks import Mistake, check_tensor, fail
 from cnnkit.grading.strategies import tensor_cases
 
 ACTIVATIONS = ["relu", "sigmoid", "tanh"]
@@ -21,24 +21,17 @@ TORCH: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
 # Values where a naive exp overflows (float64 exp overflows above ~709.8, float32 above ~88.7).
 EXTREMES = [-1000.0, -800.0, -710.0, -100.0, -89.0, -20.0, -1.0, -1e-8, 0.0, 1e-8, 1.0, 20.0, 89.0, 100.0,
             710.0, 800.0, 1000.0]
-WHERE_HINT = ("torch.where evaluates and back-propagates through *both* branches: a branch that "
-              "overflows where it is not selected still poisons the gradient with NaN. Feed each branch "
-              "only its own half of the inputs, e.g. torch.where(x >= 0, x, 0.0)")
 
 
-def hints_for(name: str, x: torch.Tensor) -> list[Hint]:
-    """Known wrong answers for activation ``name`` at ``x``."""
+def hints_for(name: str, x: torch.Tensor) -> list[Mistake]:
+    """Known wrong answers for activation ``name`` at ``x`` (hints: ``cnnkit/curriculum/ex4_activations.py``)."""
     if name == "relu":
-        return [Hint("relu(x) is max(x, 0): negative inputs become 0, not a fraction of x (that is leaky relu)",
-                     lambda: F.leaky_relu(x, 0.01)),
-                Hint("relu(x) is max(x, 0), not |x|", lambda: x.abs())]
+        return [Mistake("relu_leaky", lambda: F.leaky_relu(x, 0.01)), Mistake("relu_abs", lambda: x.abs())]
     if name == "sigmoid":
-        return [Hint("the sign is flipped: sigmoid(x) = 1 / (1 + exp(-x))", lambda: torch.sigmoid(-x)),
-                Hint("that is tanh; sigmoid(x) = 1 / (1 + exp(-x))", lambda: torch.tanh(x))]
-    return [Hint("that is sigmoid, not tanh: tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x)), between -1 and 1",
-                 lambda: torch.sigmoid(x)),
-            Hint("tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x)); yours is off by the factor 2 inside",
-                 lambda: 2 * torch.sigmoid(x) - 1)]
+        return [Mistake("sigmoid_mirrored", lambda: torch.sigmoid(-x)),
+                Mistake("sigmoid_is_tanh", lambda: torch.tanh(x))]
+    return [Mistake("tanh_is_sigmoid", lambda: torch.sigmoid(x)),
+            Mistake("tanh_half_argument", lambda: 2 * torch.sigmoid(x) - 1)]
 
 
 def check_gradient(sub, name: str, x: torch.Tensor, case: str) -> None:
@@ -57,7 +50,8 @@ def check_gradient(sub, name: str, x: torch.Tensor, case: str) -> None:
         expected_grad = torch.where(kink, grad.to(expected_grad.dtype), expected_grad)
     if isinstance(grad, torch.Tensor) and bool(torch.isnan(grad).any()):
         index = int(torch.nonzero(torch.isnan(grad).reshape(-1))[0])
-        fail(f"{name} gradient", f"NaN gradient at x = {float(x.reshape(-1)[index]):g}", case, WHERE_HINT)
+        fail(f"{name} gradient", f"NaN gradient at x = {float(x.reshape(-1)[index]):g}", case,
+             mistake="where_nan_gradient")
     check_tensor(grad, expected_grad, what=f"{name} gradient", case=case, tol=tolerances.GRADIENT64)
 
 
@@ -91,9 +85,7 @@ def test_gradient_at_zero(sub, name, slope):
     """sigmoid'(0) = 0.25 and tanh'(0) = 1, exactly at x = 0."""
     x = torch.zeros(3, dtype=torch.float64, requires_grad=True)
     got, grads = sub.call_with_grad(name, torch.ones(3, dtype=torch.float64), x)
-    hints = [Hint("the gradient vanished at 0: torch's d|x|/dx (and clamp's) is 0 there, so exp(-|x|) or "
-                  "clamp cut the gradient; split the input with torch.where instead",
-                  lambda: torch.zeros(3, dtype=torch.float64))]
+    hints = [Mistake("gradient_vanished_at_zero", lambda: torch.zeros(3, dtype=torch.float64))]
     check_tensor(grads.get("x"), torch.full((3,), slope, dtype=torch.float64), what=f"{name} gradient at 0",
                  case="x = [0, 0, 0]", tol=tolerances.GRADIENT64, hints=hints)
 

@@ -14,7 +14,7 @@ import torch
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.grading.checks import Hint, check_tensor, fail
+from cnnkit.grading.checks import Mistake, check_tensor, fail
 from cnnkit.grading.strategies import DropoutCase, dropout_cases
 from cnnkit.sandbox import GeneratorSeed, StudentCodeError
 
@@ -38,14 +38,12 @@ def check_dropout_values(got: object, x: torch.Tensor, p: float, case: object) -
     if bool(wrong.any()):
         index = tuple(int(i) for i in torch.nonzero(wrong)[0])
         value, original = float(got[index]), float(x[index])
-        hint = None
-        if math.isclose(value, original, rel_tol=tol.rtol):
-            hint = "scale the kept values by 1 / (1 - p) in training (inverted dropout), so that E[out] = x"
-        elif math.isclose(value, original * (1 - p), rel_tol=tol.rtol):
-            hint = "multiply kept values by 1 / (1 - p), not by (1 - p)"
+        unscaled = math.isclose(value, original, rel_tol=tol.rtol)
+        scaled_by_keep = math.isclose(value, original * (1 - p), rel_tol=tol.rtol)
         fail("dropout", f"{int(wrong.sum())} of {got.numel()} values are neither 0 nor x / (1 - p); first at "
              f"index {index}: got {value:.6g} where x = {original:.6g} (x / (1 - p) = {original / (1 - p):.6g})",
-             case, hint)
+             case, mistake="kept_not_scaled" if unscaled else "kept_scaled_by_keep_probability" if scaled_by_keep
+             else "")
     return kept
 
 
@@ -55,9 +53,7 @@ def test_eval_mode_is_identity(sub, p):
     """training=False returns x unchanged, whatever p (no scaling at inference)."""
     x = _x((4, 5))
     got = sub.dropout(x, p, False, GeneratorSeed(0))
-    hints = [Hint("in eval mode dropout does nothing: the 1 / (1 - p) scaling happens in training only",
-                  lambda: x / (1 - p)),
-             Hint("in eval mode dropout does nothing: do not scale by (1 - p) at inference", lambda: x * (1 - p))]
+    hints = [Mistake("eval_scaled_up", lambda: x / (1 - p)), Mistake("eval_scaled_down", lambda: x * (1 - p))]
     check_tensor(got, x, what="dropout(training=False)", case=f"x (4, 5), p={p}, training=False", hints=hints)
 
 
@@ -75,7 +71,7 @@ def test_p_one_gives_zeros(sub, dtype):
     x = _x((3, 4), dtype=dtype)
     got = sub.dropout(x, 1.0, True, GeneratorSeed(0))
     check_tensor(got, torch.zeros_like(x), what="dropout(p=1)", case=f"x (3, 4) {dtype}, p=1",
-                 hints=[Hint("0 / 0 is NaN: handle p = 1 separately (return zeros)", lambda: x * 0 / 0.0)])
+                 hints=[Mistake("p_one_nan", lambda: x * 0 / 0.0)])
 
 
 @pytest.mark.points(0.5)
@@ -110,10 +106,9 @@ def test_kept_fraction_is_one_minus_p(sub, p):
     fraction = float(kept.double().mean())
     sd = math.sqrt(p * (1 - p) / n)
     if abs(fraction - (1 - p)) > SIGMAS * sd:
-        hint = "you keep each element with probability p; p is the probability to *drop* it" \
-            if abs(fraction - p) <= SIGMAS * sd else None
         fail("dropout", f"kept {fraction:.4f} of the elements; expected 1 - p = {1 - p:.4f} "
-             f"(+- {SIGMAS * sd:.4f})", case, hint)
+             f"(+- {SIGMAS * sd:.4f})", case,
+             mistake="keeps_with_probability_p" if abs(fraction - p) <= SIGMAS * sd else "")
 
 
 @pytest.mark.points(0.5)
@@ -132,8 +127,7 @@ def test_mean_over_many_draws_is_x(sub, p):
     if bool(off.any()):
         j = int(torch.nonzero(off)[0])
         fail("dropout", f"the mean over {draws} draws of x = {float(values[j]):.4f} is {float(mean[j]):.4f} "
-             f"(expected {float(values[j]):.4f} +- {SIGMAS * float(sd[j]):.4f})", case,
-             "E[out] must equal x: keep with probability 1 - p and scale kept values by 1 / (1 - p)")
+             f"(expected {float(values[j]):.4f} +- {SIGMAS * float(sd[j]):.4f})", case, mistake="mean_not_x")
 
 
 @pytest.mark.points(0.5)
@@ -147,11 +141,10 @@ def test_same_generator_seed_same_mask(sub):
     check_dropout_values(again, x, 0.5, case)
     if not torch.equal(first, again):
         fail("dropout", "two calls with generators seeded alike gave different masks", case,
-             "pass `generator=generator` to torch.rand / torch.bernoulli instead of using the global RNG")
+             mistake="global_random_state")
     other = sub.dropout(x, 0.5, True, GeneratorSeed(8))
     if torch.equal(first, other):
-        fail("dropout", "generators with different seeds gave the same mask", case,
-             "the mask must be random: draw it from the generator on every call")
+        fail("dropout", "generators with different seeds gave the same mask", case, mistake="mask_not_random")
 
 
 @pytest.mark.points(0.5)

@@ -9,32 +9,36 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cnnkit import tolerances
-from cnnkit.grading.checks import Hint, check_tensor, fail
+from cnnkit.grading.checks import Mistake, check_tensor, fail
 from cnnkit.grading.strategies import LogitsCase, TensorCase, logits_cases, tensor_cases
 
-SHIFT_HINT = "exp overflows for large logits: subtract the maximum along dim before exp"
-LSE_HINT = ("log(softmax(z)) underflows to log(0) = -inf for a tiny probability: compute "
-            "logsumexp(z) - z[target] with the log-sum-exp trick instead")
 
 
-def softmax_hints(logits: torch.Tensor, dim: int) -> list[Hint]:
-    """Known wrong answers for the softmax of ``logits`` along ``dim``."""
-    hints = [Hint(f"softmax over the wrong axis: normalise along dim={dim}", lambda d=d: F.softmax(logits, d))
+def softmax_hints(logits: torch.Tensor, dim: int) -> list[Mistake]:
+    """Known wrong answers for the softmax of ``logits`` along ``dim`` (hints: ``cnnkit/curriculum/ex6_softmax.py``)."""
+    hints = [Mistake("softmax_wrong_axis", lambda d=d: F.softmax(logits, d))
              for d in range(-logits.dim(), 0) if d % logits.dim() != dim % logits.dim()]
-    hints.append(Hint("the probabilities are not normalised: divide by the sum of the exps along dim",
-                      lambda: torch.exp(logits - logits.amax(dim=dim, keepdim=True))))
+    hints.append(Mistake("softmax_not_normalised", lambda: torch.exp(logits - logits.amax(dim=dim, keepdim=True))))
     return hints
 
 
-def cross_entropy_hints(logits: torch.Tensor, targets: torch.Tensor) -> list[Hint]:
+def unshifted_softmax(logits: torch.Tensor, dim: int) -> Mistake:
+    """The softmax without its max shift, which overflows for large logits."""
+    return Mistake("softmax_overflow", lambda: torch.exp(logits) / torch.exp(logits).sum(dim, keepdim=True))
+
+
+def log_of_softmax(logits: torch.Tensor, targets: torch.Tensor) -> Mistake:
+    """The cross-entropy as the log of a softmax, which underflows to -inf for a tiny probability."""
+    return Mistake("ce_log_of_softmax", lambda: -torch.log(F.softmax(logits, 1)).gather(1, targets[:, None]).mean())
+
+
+def cross_entropy_hints(logits: torch.Tensor, targets: torch.Tensor) -> list[Mistake]:
     """Known wrong answers for the cross-entropy of ``logits`` against ``targets``."""
     return [
-        Hint("average over the batch (mean), do not sum", lambda: F.cross_entropy(logits, targets, reduction="sum")),
-        Hint("return the mean loss as a 0-d tensor, not the per-example losses",
-             lambda: F.cross_entropy(logits, targets, reduction="none")),
-        Hint("the loss is -log p[target], positive; the sign is flipped", lambda: -F.cross_entropy(logits, targets)),
-        Hint("cross-entropy takes raw logits: do not apply softmax to them first",
-             lambda: F.cross_entropy(F.softmax(logits, 1), targets)),
+        Mistake("ce_summed", lambda: F.cross_entropy(logits, targets, reduction="sum")),
+        Mistake("ce_per_example", lambda: F.cross_entropy(logits, targets, reduction="none")),
+        Mistake("ce_sign_flipped", lambda: -F.cross_entropy(logits, targets)),
+        Mistake("ce_softmax_first", lambda: F.cross_entropy(F.softmax(logits, 1), targets)),
     ]
 
 
@@ -88,7 +92,7 @@ def test_softmax_large_logits(sub, dtype):
     logits = torch.tensor([[1e4, 0.0, -1e4], [1e4, 1e4 - 1, 1e4 - 2], [-1e4, -1e4, -1e4 + 3]], dtype=dtype)
     case = f"logits [[1e4, 0, -1e4], [1e4, 1e4-1, 1e4-2], [-1e4, -1e4, -1e4+3]] {dtype}"
     check_tensor(sub.softmax(logits, -1), F.softmax(logits, -1), what="softmax", case=case,
-                 tol=tolerances.for_logits(logits), hints=[Hint(SHIFT_HINT, lambda: torch.exp(logits) / torch.exp(logits).sum(-1, keepdim=True))])
+                 tol=tolerances.for_logits(logits), hints=[unshifted_softmax(logits, -1)])
 
 
 @pytest.mark.points(1.5)
@@ -110,7 +114,7 @@ def test_cross_entropy_extreme_logits(sub, dtype):
     targets = torch.tensor([2, 0, 2])
     case = f"logits [[1e4, 0, -1e4], [0, 1e3, 0], [5, -5, 1e4]] {dtype}, targets [2, 0, 2]"
     check_tensor(sub.cross_entropy(logits, targets), F.cross_entropy(logits, targets), what="cross_entropy",
-                 case=case, tol=tolerances.for_logits(logits), hints=[Hint(LSE_HINT, lambda: -torch.log(F.softmax(logits, 1)).gather(1, targets[:, None]).mean())])
+                 case=case, tol=tolerances.for_logits(logits), hints=[log_of_softmax(logits, targets)])
 
 
 @pytest.mark.points(1)

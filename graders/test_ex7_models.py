@@ -24,7 +24,7 @@ import torch.nn.functional as F
 
 from cnnkit import spec, tolerances
 from cnnkit.curriculum.ex7_models import build_count_model
-from cnnkit.grading.checks import Hint, check_int, check_tensor, fail
+from cnnkit.grading.checks import Mistake, check_int, check_tensor, fail
 from cnnkit.sandbox import StudentCodeError
 
 Shape = tuple[int, ...]
@@ -90,18 +90,21 @@ def small_cnn_forward(w: list[torch.Tensor], x: torch.Tensor, relu3: bool = True
     return F.linear(F.relu(h) if relu3 else h, w[6], w[7])
 
 
-def logit_hints(expected: torch.Tensor) -> list[Hint]:
+def logit_hints(expected: torch.Tensor) -> list[Mistake]:
+    """Outputs that are not logits (hints: ``HINTS`` in ``cnnkit/curriculum/ex7_models.py``)."""
     return [
-        Hint("the output looks like probabilities: return logits (no softmax at the end; "
-             "nn.CrossEntropyLoss applies log-softmax itself)", lambda: expected.softmax(dim=1)),
-        Hint("the output looks like log-probabilities: return logits (no log_softmax at the end)",
-             lambda: expected.log_softmax(dim=1)),
-        Hint("a ReLU after the last layer: logits must be able to be negative", lambda: expected.relu()),
+        Mistake("output_softmax", lambda: expected.softmax(dim=1)),
+        Mistake("output_log_softmax", lambda: expected.log_softmax(dim=1)),
+        Mistake("relu_after_last_layer", lambda: expected.relu()),
     ]
 
 
-def student_forward(sub, class_name: str, weights: list[torch.Tensor], x: torch.Tensor, *, shape_hint: str,
-                    train: bool = False, seed: int = 0, repeats: int = 1) -> torch.Tensor:
+# What a size error inside each model's forward most likely is (the layer sizes the model documents).
+SHAPE_MISTAKES = {"PlainNN": "plain_nn_flatten", "MNIST_CNN": "mnist_cnn_pool_once", "SmallCNN": "small_cnn_pool_twice"}
+
+
+def student_forward(sub, class_name: str, weights: list[torch.Tensor], x: torch.Tensor, *, train: bool = False,
+                    seed: int = 0, repeats: int = 1) -> torch.Tensor:
     """Run ``class_name`` in the worker with ``weights`` (a list: by position; a dict: by name, like
     ``load_state_dict``); explain weight mismatches and shape errors."""
     what = f"{class_name}.forward"
@@ -109,7 +112,7 @@ def student_forward(sub, class_name: str, weights: list[torch.Tensor], x: torch.
         got, extra = sub.op("model_forward", class_name, weights, x, train=train, seed=seed, repeats=repeats)
     except StudentCodeError as error:
         if error.exc_type == "RuntimeError" and ("shape" in str(error) or "size" in str(error)):
-            fail(what, f"failed on a batch {tuple(x.shape)}: {error}", hint=shape_hint)
+            fail(what, f"failed on a batch {tuple(x.shape)}: {error}", mistake=SHAPE_MISTAKES[class_name])
         raise
     if extra.get("mismatch"):
         fail(f"{class_name}.__init__", f"the layers do not match the documented ones: {extra['mismatch']}")
@@ -195,27 +198,21 @@ def _close(got: torch.Tensor, expected: torch.Tensor) -> torch.Tensor:
     return (got - expected).abs() <= tol.atol + tol.rtol * expected.abs()
 
 
-def _factor_pattern(factors: torch.Tensor, probe: DropoutProbe) -> str | None:
-    """A hint when the factors kept units were multiplied by all come from one known mistake."""
+def _factor_mistake(factors: torch.Tensor, probe: DropoutProbe) -> str:
+    """The known mistake (its id) when the factors kept units were multiplied by all come from one; "" if none."""
     kept = factors[factors.abs() > 1e-3]
     if kept.numel() == 0:
-        return None
-    one = 1.0 / (1.0 - probe.p)
+        return ""
     other_p = 0.5 if probe.p == 0.25 else 0.25
-    patterns = [
-        (1.0, "kept activations are not rescaled: inverted dropout multiplies them by 1 / (1 - p) in training"),
-        ((1.0 - probe.p) ** probe.layers, "kept activations are multiplied by (1 - p): inverted dropout divides "
-                                          "by (1 - p) in training (the article's 'scale by 1 - p' is for inference "
-                                          "in the original, non-inverted dropout)"),
-        ((1.0 / (1.0 - other_p)) ** probe.layers, f"dropout with p={other_p}: this model's is p={probe.p}"),
+    mistakes = [  # each wrong answer: the factor every kept unit would be multiplied by
+        Mistake("dropout_not_rescaled", lambda: 1.0),
+        Mistake("dropout_scaled_by_keep_probability", lambda: (1.0 - probe.p) ** probe.layers),
+        Mistake("dropout_other_p", lambda: (1.0 / (1.0 - other_p)) ** probe.layers),
     ]
     if probe.layers == 2:
-        patterns.append((one, "dropout is applied once: the article applies self.dropout after *both* hidden "
-                              "ReLUs (after fc1's and after fc2's)"))
-    for factor, message in patterns:
-        if bool(_close(kept, torch.full_like(kept, factor)).all()):
-            return message
-    return None
+        mistakes.append(Mistake("dropout_applied_once", lambda: 1.0 / (1.0 - probe.p)))
+    return next((mistake.id for mistake in mistakes
+                 if bool(_close(kept, torch.full_like(kept, mistake.wrong_answer())).all())), "")
 
 
 def check_dropout(probe: DropoutProbe, got: torch.Tensor, pass_name: str = "") -> torch.Tensor:
@@ -232,38 +229,32 @@ def check_dropout(probe: DropoutProbe, got: torch.Tensor, pass_name: str = "") -
     kept = _close(got, probe.bias + probe.keep_factor * probe.active)
     factors = (got - probe.bias) / probe.active
     if bool((_close(got, probe.bias + probe.active) | ~valid).all()):
-        fail(what, "the output equals the eval-mode output: no dropout was applied", probe.case,
-             f"in train mode dropout must act {probe.place}; self.dropout(x), F.dropout(x, p, self.training) "
-             "and your exercise-5 dropout(x, p, self.training) all do")
+        fail(what, f"the output equals the eval-mode output: no dropout was applied; the article applies it "
+             f"{probe.place}", probe.case, mistake="no_dropout_in_train")
     other = valid & ~dropped & ~kept
     if bool(other.any()):
         n, i = (int(v) for v in other.nonzero()[0])
         logits_dropped = _close(got, torch.zeros_like(got)) | _close(got, probe.keep_factor * (probe.active + probe.bias))
-        hint = _factor_pattern(factors[valid & ~dropped], probe)
-        if hint is None and bool(logits_dropped[valid].all()):
-            hint = "the logits themselves are zeroed: dropout acts on hidden units, never on the output"
-        if hint is None:
-            hint = (f"dropout acts somewhere else than {probe.place}: the value is neither what a dropped unit nor "
-                    "what a kept unit gives (dropout on the input or on the flattened features changes the "
-                    "activations themselves)")
+        on_logits = bool(logits_dropped[valid].all())
         fail(what, f"logit [{n}, {i}] is {float(got[n, i]):.5f}; a dropped unit gives {float(probe.bias[i]):.5f} "
              f"(the bias alone), a kept one {float(probe.bias[i] + probe.keep_factor * probe.active[n, i]):.5f} "
              f"(its eval-mode value {float(probe.active[n, i]):.5f} x {probe.keep_factor:g}, the 1 / (1 - p) of "
-             f"each dropout it went through)", probe.case, hint)
+             f"each dropout it went through)", probe.case,
+             mistake=_factor_mistake(factors[valid & ~dropped], probe)
+             or ("dropout_on_logits" if on_logits else "dropout_elsewhere"))
     count = int(valid.sum())
     rate = float((dropped & valid).sum()) / count
     spread = tolerances.DROPOUT_SIGMAS * math.sqrt(probe.drop_rate * (1 - probe.drop_rate) / count)
     if abs(rate - probe.drop_rate) > spread:
         fail(what, f"{rate:.1%} of the {count} probed activations were dropped; expected {probe.drop_rate:.1%} "
              f"(+- {spread:.1%}): p={probe.p}" + (f", applied {probe.layers} times" if probe.layers > 1 else ""),
-             probe.case, f"dropout acts {probe.place}")
+             probe.case, mistake="dropout_rate")
     decided = (dropped & valid).float() - (kept & valid).float()  # +1 dropped, -1 kept, 0 not probed
     for i in range(PROBED_UNITS):
         column = decided[valid[:, i], i]
         if column.numel() > 20 and bool((column == column[0]).all()):
             fail(what, f"hidden unit {i} is {'dropped' if column[0] > 0 else 'kept'} in every one of the "
-                 f"{column.numel()} samples of the batch", probe.case,
-                 "draw the mask for the whole activation tensor (N, features), not one mask shared by the batch")
+                 f"{column.numel()} samples of the batch", probe.case, mistake="mask_shared_by_batch")
     return dropped & valid
 
 
@@ -276,7 +267,7 @@ def check_article_layers(sub, class_name: str) -> None:
         wrong = next((f"{g[0]} {g[1]} where the article has {e[0]} {e[1]}" for g, e in zip(got, expected) if g != e),
                      f"{len(got)} parameter tensors instead of {len(expected)}")
         fail(f"{class_name}.__init__", f"the parameters are not the article's: {wrong}",
-             hint="keep the __init__ the exercise gives (the article's layers and attribute names); write only forward")
+             mistake="article_layers_changed")
 
 
 # -- PlainNN -----------------------------------------------------------------------------------
@@ -287,14 +278,12 @@ def test_plain_nn_forward(sub, batch):
     check_article_layers(sub, "PlainNN")
     w, x = random_weights(PLAIN_SHAPES, seed=batch), images(batch, seed=10 + batch)
     expected = plain_forward(w, x)
-    got = student_forward(sub, "PlainNN", w, x,
-                          shape_hint="flatten each image to 784 numbers and keep the batch axis")
+    got = student_forward(sub, "PlainNN", w, x)
     check_tensor(got, expected, what="PlainNN.forward in eval mode (expected fc3(relu(fc2(relu(fc1(flatten(x)))))))",
                  case=f"x {tuple(x.shape)}, seeded weights, model.eval()", tol=tolerances.MODEL32, hints=[
-                     Hint("ReLU missing after fc1", lambda: plain_forward(w, x, relu1=False)),
-                     Hint("ReLU missing after fc2", lambda: plain_forward(w, x, relu2=False)),
-                     Hint("no ReLU at all: without it the three layers collapse into one linear map",
-                          lambda: plain_forward(w, x, relu1=False, relu2=False)),
+                     Mistake("relu_missing_after_fc1", lambda: plain_forward(w, x, relu1=False)),
+                     Mistake("relu_missing_after_fc2", lambda: plain_forward(w, x, relu2=False)),
+                     Mistake("no_relu", lambda: plain_forward(w, x, relu1=False, relu2=False)),
                      *logit_hints(expected)])
 
 
@@ -302,28 +291,23 @@ def test_plain_nn_forward(sub, batch):
 def test_plain_nn_dropout_in_train_mode(sub):
     """PlainNN in train mode: dropout p=0.5 after each hidden ReLU (kept x2 each time, so x4 or 0), fresh per sample."""
     probe = plain_probe(batch=256, seed=20)
-    got = student_forward(sub, "PlainNN", probe.weights, probe.x, train=True, seed=21,
-                          shape_hint="flatten each image to 784 numbers and keep the batch axis")
+    got = student_forward(sub, "PlainNN", probe.weights, probe.x, train=True, seed=21)
     check_dropout(probe, got)
 
 
 # -- MNIST_CNN --------------------------------------------------------------------------------
-MNIST_CNN_SHAPE_HINT = ("pool exactly once, after the second conv-ReLU: 28x28 -> 14x14, so fc1 receives "
-                        "64*14*14 = 12,544 features (pooling twice gives 7x7 = 3,136; never pooling gives 50,176)")
-
-
 @pytest.mark.points(1.25)
 def test_mnist_cnn_forward(sub):
     """MNIST_CNN in eval mode on a batch of 2 (dropout is the identity in eval mode)."""
     check_article_layers(sub, "MNIST_CNN")
     w, x = random_weights(MNIST_CNN_SHAPES, seed=3), images(2, seed=4)
     expected = mnist_cnn_forward(w, x)
-    got = student_forward(sub, "MNIST_CNN", w, x, shape_hint=MNIST_CNN_SHAPE_HINT)
+    got = student_forward(sub, "MNIST_CNN", w, x)
     check_tensor(got, expected, what="MNIST_CNN.forward in eval mode (expected fc2(relu(fc1(flatten(pool(relu(conv2(relu(conv1(x)))))))))",
                  case=f"x {tuple(x.shape)}, seeded weights, model.eval()", tol=tolerances.MODEL32, hints=[
-                     Hint("ReLU missing after conv1", lambda: mnist_cnn_forward(w, x, relu1=False)),
-                     Hint("ReLU missing after conv2", lambda: mnist_cnn_forward(w, x, relu2=False)),
-                     Hint("ReLU missing after fc1", lambda: mnist_cnn_forward(w, x, relu3=False)),
+                     Mistake("relu_missing_after_conv1", lambda: mnist_cnn_forward(w, x, relu1=False)),
+                     Mistake("relu_missing_after_conv2", lambda: mnist_cnn_forward(w, x, relu2=False)),
+                     Mistake("relu_missing_after_fc1", lambda: mnist_cnn_forward(w, x, relu3=False)),
                      *logit_hints(expected)])
 
 
@@ -331,8 +315,7 @@ def test_mnist_cnn_forward(sub):
 def test_mnist_cnn_dropout_in_train_mode(sub):
     """MNIST_CNN in train mode: dropout p=0.25 once, after fc1's ReLU (kept x4/3 or 0), fresh per sample."""
     probe = cnn_probe(batch=64, seed=22)
-    got = student_forward(sub, "MNIST_CNN", probe.weights, probe.x, train=True, seed=23,
-                          shape_hint=MNIST_CNN_SHAPE_HINT)
+    got = student_forward(sub, "MNIST_CNN", probe.weights, probe.x, train=True, seed=23)
     check_dropout(probe, got)
 
 
@@ -347,11 +330,10 @@ def test_small_cnn_layers(sub):
     for index, (name, shape, expected) in enumerate(zip(names, got, SMALL_SHAPES)):
         if shape != expected:
             fail("SmallCNN.__init__", f"parameter {index} ({name}) has shape {shape}, expected {expected} ({total})",
-                 hint="create conv1 (1->16), conv2 (16->32), fc1 (32*7*7=1568 -> 64), fc2 (64 -> 10) "
-                      "in this order, all with biases")
+                 mistake="small_cnn_layer_shapes")
     if len(got) != len(SMALL_SHAPES):
         fail("SmallCNN.__init__", f"{len(got)} parameter tensors, expected {len(SMALL_SHAPES)} "
-             f"(shapes {SMALL_SHAPES})", hint="four layers with a weight and a bias each; pooling and ReLU have none")
+             f"(shapes {SMALL_SHAPES})", mistake="small_cnn_layer_count")
     check_int(parameter_count(got), DOCUMENTED_COUNTS["SmallCNN"], what="SmallCNN parameter count")
 
 
@@ -360,11 +342,10 @@ def test_small_cnn_forward(sub):
     """SmallCNN: two conv-ReLU-pool stages (16 then 32 channels), fc1-ReLU, fc2; batch of 3."""
     w, x = random_weights(SMALL_SHAPES, seed=5), images(3, seed=6)
     expected = small_cnn_forward(w, x)
-    got = student_forward(sub, "SmallCNN", w, x, shape_hint="pool after each conv-ReLU: 28 -> 14 -> 7, "
-                          "so fc1 receives 32*7*7 = 1,568 features")
+    got = student_forward(sub, "SmallCNN", w, x)
     check_tensor(got, expected, what="SmallCNN.forward", case=f"x {tuple(x.shape)}, seeded weights",
                  tol=tolerances.MODEL32, hints=[
-                     Hint("ReLU missing after fc1", lambda: small_cnn_forward(w, x, relu3=False)),
+                     Mistake("relu_missing_after_fc1", lambda: small_cnn_forward(w, x, relu3=False)),
                      *logit_hints(expected)])
 
 
@@ -373,16 +354,13 @@ def trusted_count(kind: str, frozen: tuple[int, ...] = ()) -> int:
     return sum(p.numel() for p in build_count_model(kind, frozen).parameters() if p.requires_grad)
 
 
-def count_hints(kind: str, frozen: tuple[int, ...]) -> list[Hint]:
+def count_hints(kind: str, frozen: tuple[int, ...]) -> list[Mistake]:
+    """Known wrong counts of the kit model ``kind``."""
     model = build_count_model(kind, frozen)
     return [
-        Hint("frozen parameters (requires_grad=False) were counted: count only trainable ones",
-             lambda: sum(p.numel() for p in model.parameters())),
-        Hint("buffers were counted (state_dict() holds buffers such as BatchNorm's running mean, "
-             "and a shared layer twice): use model.parameters()",
-             lambda: sum(t.numel() for t in model.state_dict().values())),
-        Hint("that is the number of parameter *tensors*: add up p.numel() instead",
-             lambda: sum(1 for p in model.parameters() if p.requires_grad)),
+        Mistake("counted_frozen", lambda: sum(p.numel() for p in model.parameters())),
+        Mistake("counted_buffers", lambda: sum(t.numel() for t in model.state_dict().values())),
+        Mistake("counted_tensors", lambda: sum(1 for p in model.parameters() if p.requires_grad)),
     ]
 
 

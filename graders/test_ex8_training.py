@@ -9,6 +9,7 @@ PyTorch loop written below, and compares the losses and the final weights.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ import torch
 
 from cnnkit import tolerances
 from cnnkit.curriculum.ex8_training import LoopSetup
-from cnnkit.grading.checks import Hint, check_tensor, fail
+from cnnkit.grading.checks import CheckFailure, Mistake, check_tensor, fail
 
 Weights = list[torch.Tensor]
 
@@ -83,40 +84,48 @@ def loop_summary(events: list) -> str:
     return f"your loop ran {counts['forward']} forward passes, {counts['optimizer.step']} optimizer.step() and {zero_grads} zero_grad() calls"
 
 
-def check_losses(got: object, expected: list[float], *, what: str, setup: LoopSetup, hints: list[Hint]) -> None:
+def check_losses(got: object, expected: list[float], *, what: str, setup: LoopSetup, hints: list[Mistake]) -> None:
     """A list of len(expected) Python floats, close to ``expected`` (tolerances.LOSS)."""
     if not isinstance(got, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in got):
         kinds = sorted({type(v).__name__ for v in got}) if isinstance(got, (list, tuple)) else []
         fail(what, f"returned {type(got).__name__}{' of ' + ', '.join(kinds) if kinds else ''}; "
              "expected a list of Python floats, one per epoch", setup,
-             "loss.item() turns a 0-d tensor into a float" if "Tensor" in kinds else None)
+             mistake="losses_as_tensors" if "Tensor" in kinds else "")
     check_tensor(torch.tensor(got, dtype=torch.float64), torch.tensor(expected, dtype=torch.float64), what=what,
                  case=setup, tol=tolerances.LOSS, hints=hints)
 
 
 def check_weights(got: Weights, expected: Weights, *, what: str, setup: LoopSetup, events: list,
-                  hints: list[tuple[str, Weights]]) -> None:
-    """Every parameter after training equals the trusted loop's (tolerances.MODEL32)."""
+                  hints: list[Mistake]) -> None:
+    """Every parameter after training equals the trusted loop's (tolerances.MODEL32).
+
+    ``hints``: known mistakes whose wrong answer is the whole list of weights after training. A
+    mismatch also says what the loop did (its forward, step and zero_grad counts).
+    """
     for index, (mine, theirs) in enumerate(zip(got, expected)):
-        matching = [(message, weights[index]) for message, weights in hints]
-        check_tensor(mine, theirs, what=f"{what}, parameter {index} after training", case=setup,
-                     tol=tolerances.MODEL32,
-                     hints=[Hint(f"{message} ({loop_summary(events)})", lambda w=w: w) for message, w in matching])
+        per_parameter = [Mistake(mistake.id, lambda mistake=mistake, index=index: mistake.wrong_answer()[index])
+                         for mistake in hints]
+        try:
+            check_tensor(mine, theirs, what=f"{what}, parameter {index} after training", case=setup,
+                         tol=tolerances.MODEL32, hints=per_parameter)
+        except CheckFailure as failure:  # the loop's counts are facts of this run: part of the problem, not the hint
+            raise CheckFailure(failure.what, f"{failure.problem} ({loop_summary(events)})", failure.case,
+                               check=failure.check, mistake=failure.mistake) from None
 
 
 # -- train_model ---------------------------------------------------------------------------------
 BASIC = LoopSetup(model="mlp", samples=48, batch_size=8, lr=0.1, momentum=0.9)
-NO_ZERO_GRAD = "gradients accumulate across steps: call optimizer.zero_grad() before each backward pass"
 
 
-def loss_hints(setup: LoopSetup, num_epochs: int) -> list[Hint]:
-    """Known wrong loss lists for ``setup``, computed only when a check fails."""
+def loss_hints(setup: LoopSetup, num_epochs: int) -> list[Mistake]:
+    """Known wrong loss lists for ``setup``, computed only when a check fails.
+
+    Their hints, and those of every mistake below: ``HINTS`` in ``cnnkit/curriculum/ex8_training.py``.
+    """
     return [
-        Hint("that is each epoch's last batch loss: average over the whole epoch",
-             lambda: torch.tensor(reference_training(setup, num_epochs)[1])),
-        Hint(NO_ZERO_GRAD, lambda: torch.tensor(reference_training(setup, num_epochs, zero_grad=False)[0])),
-        Hint("the sum of the batch losses: divide by the number of samples",
-             lambda: torch.tensor(reference_training(setup, num_epochs)[0]) * setup.samples),
+        Mistake("last_batch_loss", lambda: torch.tensor(reference_training(setup, num_epochs)[1])),
+        Mistake("no_zero_grad", lambda: torch.tensor(reference_training(setup, num_epochs, zero_grad=False)[0])),
+        Mistake("loss_sum_not_mean", lambda: torch.tensor(reference_training(setup, num_epochs)[0]) * setup.samples),
     ]
 
 
@@ -134,7 +143,8 @@ def test_weights_match_plain_loop(sub):
     _, _, expected = reference_training(BASIC, 3)
     _, extra = sub.op("run_training", BASIC, 3)
     check_weights(extra["weights"], expected, what="train_model", setup=BASIC, events=extra["events"],
-                  hints=[(NO_ZERO_GRAD, reference_training(BASIC, 3, zero_grad=False)[2])])
+                  hints=[Mistake("no_zero_grad",
+                                 functools.cache(lambda: reference_training(BASIC, 3, zero_grad=False)[2]))])
 
 
 @pytest.mark.points(1)
@@ -157,8 +167,7 @@ def test_given_criterion_device_and_dataloader(sub):
     plain = replace(setup, criterion=None)
     got, extra = sub.op("run_training", setup, 2)
     check_losses(got, expected, what="train_model's returned losses", setup=setup, hints=[
-        Hint("the criterion argument was ignored: use it when it is given (nn.CrossEntropyLoss() only when it is None)",
-             lambda: torch.tensor(reference_training(plain, 2)[0])),
+        Mistake("criterion_ignored", lambda: torch.tensor(reference_training(plain, 2)[0])),
         *loss_hints(setup, 2),
     ])
     check_weights(extra["weights"], weights, what="train_model", setup=setup, events=extra["events"], hints=[])
@@ -175,8 +184,7 @@ def test_trains_in_train_mode(sub):
         fail("train_model", "the model was never called", setup)
     if in_eval:
         fail("train_model", f"{in_eval} of {len(passes)} forward passes ran with model.training == False, "
-             "so dropout was off while training", setup,
-             "call model.train() at the start of every epoch: the model may arrive in eval mode")
+             "so dropout was off while training", setup, mistake="trained_in_eval_mode")
     expected, _, weights = reference_training(setup, 2)
     check_losses(got, expected, what="train_model's returned losses", setup=setup, hints=loss_hints(setup, 2))
     check_weights(extra["weights"], weights, what="train_model", setup=setup, events=extra["events"], hints=[])
@@ -193,17 +201,15 @@ def test_accuracy_in_percent(sub):
     got, _ = sub.op("run_evaluation", EVAL)
     if isinstance(got, bool) or not isinstance(got, float):
         fail("evaluate_model", f"returned {type(got).__name__} {got!r}; expected a Python float (percent)", EVAL,
-             "use .item() on 0-d tensors; 100.0 * correct / total is a float")
+             mistake="accuracy_not_float")
     if close(got, expected / 100):
-        fail("evaluate_model", f"got {got:.6g}, expected {expected:.6g}", EVAL,
-             "that is a fraction: return percent (multiply by 100)")
+        fail("evaluate_model", f"got {got:.6g}, expected {expected:.6g}", EVAL, mistake="accuracy_as_fraction")
     if not 0.0 <= got <= 100.0:
         fail("evaluate_model", f"got {got:.6g}, which is not a percentage in [0, 100]", EVAL)
     if not close(got, expected):
         train_mode = reference_accuracy(EVAL, train_mode=True)
         fail("evaluate_model", f"got {got!r}, expected {expected!r} ({tolerances.PERCENT.describe()})", EVAL,
-             "that is the accuracy with dropout on: call model.eval() first" if close(got, train_mode) else
-             "a prediction is argmax over dim 1 of the logits; divide the correct count by the number of samples")
+             mistake="evaluated_in_train_mode" if close(got, train_mode) else "accuracy_counting")
 
 
 def close(got: float, expected: float) -> bool:
@@ -222,10 +228,10 @@ def test_eval_mode_without_gradients(sub):
     with_grad = sum(grad for _, _, grad, _ in passes)
     if in_train:
         fail("evaluate_model", f"{in_train} of {len(passes)} forward passes ran in train mode (dropout on)", EVAL,
-             "call model.eval() before evaluating")
+             mistake="evaluated_in_train_mode")
     if with_grad:
         fail("evaluate_model", f"{with_grad} of {len(passes)} forward passes recorded a graph for autograd", EVAL,
-             "evaluate inside `with torch.no_grad():` (nothing is back-propagated, so the graph only costs memory)")
+             mistake="evaluated_with_graph")
     if extra["weights_changed"] or extra["grads_left"]:
         fail("evaluate_model", f"evaluation changed parameters {extra['weights_changed']} or left gradients on "
-             f"{extra['grads_left']}", EVAL, "evaluation must not call backward() or optimizer.step()")
+             f"{extra['grads_left']}", EVAL, mistake="evaluation_changed_model")

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from cnnkit import tolerances
 from cnnkit.curriculum.ex9_gradcheck import LogSumExp, PythonFloat, SumOfCubes, WeightedSine
-from cnnkit.grading.checks import Hint, check_float, check_tensor, fail
+from cnnkit.grading.checks import Mistake, check_float, check_tensor, fail
 from cnnkit.grading.strategies import TensorCase, tensor, tensor_cases
 from cnnkit.tolerances import Tolerance
 
@@ -30,8 +30,9 @@ def central_difference(f, x: torch.Tensor, eps: float) -> torch.Tensor:
     return grad.view(x.shape)
 
 
-def gradient_hints(f, x: torch.Tensor, eps: float) -> list[Hint]:
-    """Known wrong estimates: one-sided differences, a missing factor 2."""
+def gradient_hints(f, x: torch.Tensor, eps: float) -> list[Mistake]:
+    """Known wrong estimates: one-sided differences, a missing factor 2 (hints: ``HINTS`` in
+    ``cnnkit/curriculum/ex9_gradcheck.py``)."""
     def one_sided() -> torch.Tensor:
         flat, base = x.detach().clone().reshape(-1), float(f(x))
         out = torch.empty_like(flat)
@@ -42,11 +43,10 @@ def gradient_hints(f, x: torch.Tensor, eps: float) -> list[Hint]:
         return out.view(x.shape)
 
     return [
-        Hint("that is the one-sided difference (f(x + eps) - f(x)) / eps; use the central difference "
-             "(f(x + eps) - f(x - eps)) / (2 eps), accurate to eps^2", one_sided),
-        Hint("divide by 2 * eps: the two points are 2 * eps apart", lambda: 2 * central_difference(f, x, eps)),
-        Hint("each entry must perturb one element only (e_i), not the whole tensor",
-             lambda: torch.full_like(x, (float(f(x + eps)) - float(f(x - eps))) / (2 * eps))),
+        Mistake("one_sided_difference", one_sided),
+        Mistake("missing_factor_two", lambda: 2 * central_difference(f, x, eps)),
+        Mistake("perturbed_whole_tensor",
+                lambda: torch.full_like(x, (float(f(x + eps)) - float(f(x - eps))) / (2 * eps))),
     ]
 
 
@@ -89,8 +89,7 @@ def test_does_not_modify_x(sub):
     _, extra = sub.op("call", "numerical_gradient", SumOfCubes(), x, 1e-6)
     if extra.get("mutated"):
         fail("numerical_gradient", "changed x (compared bit for bit before and after the call)",
-             "x (3, 4), f(x) = sum(x^3), eps=1e-6",
-             "(x + eps) - eps is not always x in floating point: perturb a copy of x, or put back the saved value")
+             "x (3, 4), f(x) = sum(x^3), eps=1e-6", mistake="x_changed_by_round_trip")
 
 
 @pytest.mark.points(0.5)
@@ -113,8 +112,7 @@ def test_relative_error_worked_example(sub):
     b = torch.tensor([1.0, 3.0, 0.0], dtype=torch.float64)
     got = sub.relative_error(a, b)
     if isinstance(got, float) and got != got:
-        fail("relative_error", "got nan", "a = [1, 2, 0], b = [1, 3, 0]",
-             "where both entries are 0, |a| + |b| is 0: divide by max(|a| + |b|, 1e-8)")
+        fail("relative_error", "got nan", "a = [1, 2, 0], b = [1, 3, 0]", mistake="relative_error_zero_over_zero")
     check_float(got, 0.2, what="relative_error", case="a = [1, 2, 0], b = [1, 3, 0]", tol=tolerances.FLOAT64)
 
 

@@ -50,16 +50,24 @@ them is fine: it moves no numbers). ``own_cross_entropy_loss`` is the loss to tr
 Torch's convolutions, pooling, ReLU, linear layers, softmax and cross-entropy are forbidden here,
 including inside your Functions: every layer of this network is yours.
 
+A ``backward`` method must leave ``grad_out`` (and the tensors it saved) as they came: autograd
+may hand one gradient tensor to several layers (``y1 + y2`` sends the same tensor to both), or a
+single number expanded to the output's shape (``y.sum().backward()`` sends
+``torch.ones(()).expand(y.shape)``), so writing into it changes another layer's gradient, or all
+its elements at once. Build each gradient as a new tensor.
+
 What is checked: each Function's output and gradients against autograd of torch's layer (float64
 to 1e-6 relative; float32 to 1e-4, dtype kept), with the gradient coming from your ``backward``
-(its autograd node, and no autograd inside it); ``OwnSmallCNN``'s logits, loss, parameter
-gradients and input gradient against ``SmallCNN`` with the same weights (float32 and float64);
-that the network's graph holds only your Functions (no layer differentiated by autograd); the
-state dict's names and shapes; and that ``train_own_cnn`` teaches it to read digits: one epoch on
-the embedded MNIST sample (63 steps of SGD, batch 32) must read at least 70 % of its 500 test digits
-(the reference: about 87 %, in about 5 s). That epoch must finish within the 60 s limit of one call,
-so your earlier layers must be vectorised (unfold, matmul, fold): a Python loop over every pixel
-is too slow here, though it passed its own exercise.
+(its autograd node, and no autograd inside it), also with an expanded ``grad_out`` and with one
+``grad_out`` shared by two outputs, and no input (``grad_out`` included) changed in place;
+``OwnSmallCNN``'s logits, loss, parameter gradients and input gradient against ``SmallCNN`` with
+the same weights (float32 and float64); that the network's graph holds only your Functions (no
+layer differentiated by autograd); the state dict's names and shapes; and that ``train_own_cnn``
+trains ``num_epochs`` epochs (one loss per epoch, one optimizer step per batch and epoch) and
+teaches it to read digits: one epoch on the embedded MNIST sample (63 steps of SGD, batch 32) must
+read at least 70 % of its 500 test digits (the reference: about 90 %, in about 5 s). That epoch
+must finish within the 60 s limit of one call, so your earlier layers must be vectorised (unfold,
+matmul, fold): a Python loop over every pixel is too slow here, though it passed its own exercise.
 """
 
 from __future__ import annotations

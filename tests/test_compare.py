@@ -123,7 +123,7 @@ def test_runs_a_submission_folder(tmp_path):
     for name in compare.CODE_MODULES:
         shutil.copy(paths.SOLUTIONS_DIR / f"{name}.py", folder / f"{name}.py")
     module = compare.load_comparison(folder)
-    assert module.__file__ == str(folder / "ex14_mnist.py")
+    assert module.__file__ == str(folder / "ex15_mnist.py")
     assert __import__("sys").modules["ex7_models"].__file__ == str(folder / "ex7_models.py")
 
 
@@ -186,8 +186,8 @@ def test_feature_maps_show_the_article_cnn_and_the_rest_the_best_cnn(tmp_path, m
             return plot(model, name, *args)
         return record
 
-    for plot in (compare.plot_filters, compare.plot_feature_maps):
-        monkeypatch.setattr(compare, plot.__name__, recording(plot))
+    for plot in (compare.plot_filters, compare.plot_feature_maps):  # looked up where plot_results is
+        monkeypatch.setattr(compare.plots, plot.__name__, recording(plot))
     written = compare.plot_results(report, tmp_path)
     assert drawn["plot_feature_maps"] == (models["MNIST_CNN"], "MNIST_CNN")
     assert drawn["plot_filters"] == (models["SmallCNN"], "SmallCNN")
@@ -224,3 +224,92 @@ def test_own_cnn_is_a_fourth_model(tmp_path, capsys):
     assert list(report["results"]) == ["OwnSmallCNN"] and own["parameters"] == 105_866
     assert own["test_accuracy"] > 50 and len(own["epoch_losses"]) == 1
     assert "every layer of this network is yours" in capsys.readouterr().err
+
+
+# -- exercise 14's opt-in improvements and the curves the diagnosis reads ------------------------------
+def test_augment_and_early_stopping_on_the_sample(tmp_path, capsys):
+    """--early-stopping turns --validation on; the tested weights are the best epoch's; curves.png is written."""
+    out = tmp_path / "results"
+    code = main(["compare", "--sample", "--epochs", "4", "--models", "plain", "--solutions", "--device", "cpu",
+                 "--no-progress", "--augment", "--early-stopping", "--patience", "1", "--out", str(out)])
+    assert code == 0
+    report = json.loads((out / "results.json").read_text())
+    settings, result = report["settings"], report["results"]["PlainNN"]
+    assert (settings["augment_max_shift"], settings["early_stopping_patience"], settings["validation_images"]) == (2, 1, 200)
+    trained, best = result["epochs_trained"], result["best_epoch"]
+    assert trained == 4 or trained == best + 1  # ran out of epochs, or stopped one epoch (patience) after the best
+    curves = [result[key] for key in ("epoch_losses", "validation_loss", "train_accuracy", "validation_accuracy")]
+    assert [len(curve) for curve in curves] == [trained] * 4
+    losses = result["validation_loss"]
+    assert losses[best - 1] == min(losses) and losses.index(min(losses)) == best - 1
+    assert result["diagnosis"] in ("overfitting", "underfitting", "lr_too_high", "lr_too_low", "healthy")
+    table = capsys.readouterr()
+    assert "images shifted up to 2 px, early stopping (patience 1)" in table.out
+    assert f"PlainNN tested with epoch {best}'s weights" in table.out and "diagnosis (exercise 14" in table.out
+    assert "--validation is on" in table.err
+    assert (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def _sample_progress(validate: bool = True, **kwargs) -> compare.ProgressBatches:
+    from cnnkit.mnist.data import Batches, load_sample, normalize, split_validation
+
+    images, labels = load_sample()["train"]
+    (train_images, train_labels), validation = split_validation(normalize(images[:600]), labels[:600])
+    return compare.ProgressBatches(Batches(train_images, train_labels, batch_size=100), 4, enabled=False,
+                                   validation=validation if validate else None, **kwargs)
+
+
+class _StopAtTwo:
+    """An early stopper that keeps epoch 1's weights and says stop at epoch 2."""
+
+    def __init__(self) -> None:
+        self.epoch, self.best_epoch, self.best_state = 0, 0, None
+
+    def step(self, metric, model):
+        self.epoch += 1
+        if self.epoch == 1:
+            self.best_epoch = 1
+            self.best_state = {name: value.detach().clone() for name, value in model.state_dict().items()}
+        return self.epoch == 2
+
+
+def test_early_stopping_leaves_the_epochs_left_empty_and_brings_back_the_best_weights():
+    progress = _sample_progress(make_stopper=_StopAtTwo)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
+    progress.new_model(model)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    batches_per_epoch, weights_after_first = [], None
+    for epoch in range(4):
+        count = 0
+        for images, labels in progress:
+            optimizer.zero_grad()
+            progress.criterion(model(images), labels).backward()
+            optimizer.step()
+            count += 1
+        batches_per_epoch.append(count)
+        if epoch == 0:
+            weights_after_first = model[1].weight.detach().clone()
+    assert batches_per_epoch == [6, 6, 0, 0]
+    assert torch.equal(model[1].weight, weights_after_first)  # epoch 1's weights are back
+    assert progress.epochs_trained["Sequential"] == 2 and progress.best_epoch["Sequential"] == 1
+    assert len(progress.train_accuracy["Sequential"]) == len(progress.validation_loss["Sequential"]) == 2
+
+
+def test_augment_shifts_every_batch_and_every_model_sees_the_same_shifts():
+    shifted = []
+
+    def augment(images, generator):
+        offset = int(torch.randint(1, 3, (1,), generator=generator))
+        shifted.append(offset)
+        return torch.roll(images, offset, dims=-1)
+
+    progress = _sample_progress(False, augment=augment, seed=5)
+    plain = _sample_progress(False)
+    for model in (torch.nn.Linear(1, 1), torch.nn.Linear(1, 1)):
+        progress.new_model(model)
+        plain.new_model(model)
+        first = [images for images, _ in progress]
+        original = [images for images, _ in plain]
+        assert all(not torch.equal(a, b) for a, b in zip(first, original))
+    assert shifted[:6] == shifted[6:] and len(shifted) == 12

@@ -6,6 +6,7 @@ not depend on which exercise it grades.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import shutil
@@ -17,6 +18,7 @@ from helpers import TESTS_DIR, build_submission
 from cnnkit import paths
 from cnnkit.cli import main as cnnkit_main
 from cnnkit.grading import grade, reports
+from cnnkit.grading.hints import exercise_hints
 from cnnkit.grading.runner import GraderFault, grade_submission
 
 EX1 = ["--exercise", "ex1_output_size"]
@@ -51,6 +53,32 @@ def test_public_only_runs_only_public_tests(tmp_path: Path):
     public = _grade_json(paths.SOLUTIONS_DIR, tmp_path, "--public-only")
     assert {t["visibility"] for t in public["exercises"][0]["tests"]} == {"public"}
     assert len(public["exercises"][0]["tests"]) <= len(full["exercises"][0]["tests"])
+
+
+def test_hints_level_reaches_the_feedback(tmp_path: Path):
+    """``--hints`` (default concept) is passed to the graders as ``--cnnkit-hints``: none, concept, method."""
+    mutant = (TESTS_DIR / "mutants" / "ex1_output_size__padding_counted_once.py").read_text()
+    submission = build_submission(tmp_path / "submission", {"ex1_output_size": mutant})
+    hint = exercise_hints("ex1_output_size")["padding_counted_once"]
+    levels = (("none", ""), ("concept", hint.concept), ("method", hint.at("method")), (None, hint.concept))
+    for level, expected in levels:
+        report = _grade_json(submission, tmp_path, "--public-only", *(("--hints", level) if level else ()))
+        recognised = [t for t in report["exercises"][0]["tests"] if t.get("mistake") == "padding_counted_once"]
+        assert recognised, level  # the mistake is recognised whatever the level: only the words change
+        for test in recognised:
+            shown = [line.strip().removeprefix("hint: ") for line in test["feedback"].splitlines()
+                     if line.strip().startswith("hint:")]
+            assert shown == ([expected] if expected else []), (level, test["feedback"])
+
+
+def test_hints_option_is_passed_to_pytest():
+    parser = argparse.ArgumentParser()
+    grade.add_arguments(parser)
+    assert grade._pytest_args(parser.parse_args([]))[:2] == ["--cnnkit-hints", "concept"]
+    assert grade._pytest_args(parser.parse_args(["--hints", "method"]))[:2] == ["--cnnkit-hints", "method"]
+    with pytest.raises(SystemExit) as exited:
+        parser.parse_args(["--hints", "everything"])
+    assert exited.value.code == 2
 
 
 def test_bad_usage_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture):

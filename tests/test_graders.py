@@ -16,6 +16,7 @@ import pytest
 from helpers import ALTERNATIVES_DIR, MUTANTS_DIR, build_submission, module_of, variant_files
 
 from cnnkit import paths, spec
+from cnnkit.grading.hints import GENERIC
 from cnnkit.grading.runner import grade_submission, pytest_command, scores_by_exercise
 
 MUTANTS = variant_files(MUTANTS_DIR)
@@ -96,9 +97,9 @@ def rounds(variants: list[Path]) -> list[list[Path]]:
 
 
 def _mutant_rounds(mutants: list[Path]) -> list[list[Path]]:
-    """Rounds for mutants; one of an exercise built on others (ex14) gets a round to itself.
+    """Rounds for mutants; one of an exercise built on others (ex15) gets a round to itself.
 
-    ex14 runs the submission's own ex7 and ex8: next to their mutants it would lose points for
+    ex15 runs the submission's own ex7 and ex8: next to their mutants it would lose points for
     their mistakes, and would not prove that its own mutant is caught.
     """
     builds_on = {e.module for e in spec.EXERCISES if e.depends_on}
@@ -122,16 +123,14 @@ def test_mutant_loses_points_on_its_own_exercise(group: list[Path], tmp_path: Pa
     """Each mutant's exercise loses points; exercises built on it (spec ``depends_on``) are still fully reported
     (checked with the module's first mutant).
 
-    A round grades mutants of different exercises in one submission (see ``rounds``). An
-    exercise that imports the student's own earlier work (ex14 trains the student's ex7 models
-    with the student's ex8 loop) may lose points too: that is the student's real result, and its
-    feedback says which exercises to fix first. Every other exercise is isolated from the mutant (see
+    A round grades mutants of different exercises in one submission (see ``rounds``). Exercises built on
+    others are graded with the reference versions of those (see
     ``test_mutants_in_some_exercises_leave_the_others_untouched``).
     """
     overrides = {module_of(mutant): mutant.read_text() for mutant in group}
     submission = build_submission(tmp_path / "submission", overrides)
     # The exercises built on a mutant's exercise are graded with its first mutant (that they are still
-    # fully reported holds or not for the module, not for each of its mistakes; ex14 and ex13 train).
+    # fully reported holds or not for the module, not for each of its mistakes; ex15 and ex13 train).
     firsts = [module_of(mutant) for mutant in group if _first_mutant(module_of(mutant)) == mutant]
     graded = list(overrides) + list(dict.fromkeys(d for module in firsts for d in spec.dependents(module)
                                                   if d not in overrides))
@@ -153,16 +152,39 @@ def _first_mutant(module: str) -> Path:
     ["ex2_conv2d", "ex4_activations", "ex6_softmax", "ex8_training"],
 ], ids=["odd", "even"])
 def test_mutants_in_some_exercises_leave_the_others_untouched(broken: list[str], tmp_path: Path):
-    """Full suite on a submission with mutants in half of the exercises: only those (and ex14) lose points."""
+    """Full suite on a submission with mutants in half of the exercises: only those lose points. The exercises
+    built on them (ex13, ex15) are graded with the reference versions of their earlier modules (each mistake
+    is charged once)."""
     overrides = {module: _first_mutant(module).read_text() for module in broken}
     report = grade_submission(build_submission(tmp_path / "submission", overrides))
     scores = scores_by_exercise(report)
-    affected = set(broken) | {d for module in broken for d in spec.dependents(module)}
     for module, (score, max_score) in scores.items():
         if module in broken:
             assert score < max_score, module
-        elif module not in affected:
+        else:
             assert score == max_score, _not_passed(report, module)
+
+
+def test_a_mistake_is_charged_once_and_the_chain_line_names_the_module(tmp_path: Path):
+    """ex8 and ex10 broken: ex13 and ex15 keep full marks (graded with the reference ex8/ex10), and their
+    unscored chain lines say that the student's own modules break them, naming which."""
+    overrides = {"ex8_training": (MUTANTS_DIR / "ex8_training__no_zero_grad.py").read_text(),
+                 "ex10_conv_backward": (MUTANTS_DIR / "ex10_conv_backward__padding_not_cropped.py").read_text()}
+    report = grade_submission(build_submission(tmp_path / "submission", overrides),
+                              exercises=["ex8_training", "ex10_conv_backward", "ex13_own_cnn", "ex15_mnist"])
+    scores = scores_by_exercise(report)
+    assert all(scores[m][0] < scores[m][1] for m in overrides), scores
+    chains = {e["module"]: e.get("chain") for e in report["exercises"]}
+    for module, culprits in (("ex13_own_cnn", ["ex8_training", "ex10_conv_backward"]), ("ex15_mnist", ["ex8_training"])):
+        assert scores[module][0] == scores[module][1], _not_passed(report, module)
+        assert chains[module] is not None and not chains[module]["works"], chains
+        assert chains[module]["modules"] == culprits, chains[module]
+
+
+def test_the_chain_line_says_it_works_for_the_reference(reference_report):
+    chains = {e["module"]: e.get("chain") for e in reference_report["exercises"]}
+    assert chains["ex13_own_cnn"] == chains["ex15_mnist"] == {"works": True, "modules": [], "detail": ""}
+    assert all(chains[e.module] is None for e in spec.EXERCISES if not e.chain_check)
 
 
 def test_every_numeric_exercise_has_two_alternative_implementations():
@@ -192,22 +214,28 @@ def _pytest_output(submission: Path, *extra: str) -> str:
     return subprocess.run(command, capture_output=True, text=True, cwd=paths.ROOT).stdout
 
 
-def test_students_see_feedback_blocks_then_the_points_table(tmp_path: Path):
-    """``pytest graders`` prints each failure's feedback (as ``cnnkit grade`` does), not the kit's source."""
+def test_students_see_one_block_per_mistake_then_the_points_table(tmp_path: Path):
+    """``pytest graders`` prints the text ``cnnkit grade`` prints: each distinct failure once (``/`` instead of
+    ``//`` fails six checks the same way), its hint, the table; not the kit's source, not pytest's sections."""
     mutant = MUTANTS_DIR / "ex1_output_size__true_division.py"
     submission = build_submission(tmp_path / "submission", {"ex1_output_size": mutant.read_text()})
     student = _pytest_output(submission)
-    assert "returned float 15.5; expected the int 15" in student
-    assert "hint: use // (floor division)" in student
+    assert student.count("returned float") == 1, student
+    assert "returned float 30.0; expected the int 30" in student
+    assert f"hint: {GENERIC['int_from_float'].concept}" in student  # the concept level, the default
+    assert "the same in 5 more of 11 checks" in student
     assert "checks.py" not in student and "def fail" not in student and "Falsifying example" not in student
-    assert student.rstrip().splitlines()[-2].lstrip().startswith("TOTAL")  # the table ends it (then pytest's tally)
-    assert len(student.splitlines()) < 80
+    assert "_____" not in student  # no per-test pytest section
+    table = student.rstrip().splitlines()
+    assert table[-3].lstrip().startswith("TOTAL") and table[-2].startswith("public checks:"), table[-4:]
+    assert len(student.splitlines()) < 30
     for flag in ("--cnnkit-tracebacks", "--tb=long"):
         assert "checks.py" in _pytest_output(submission, flag), flag
 
 
 def test_readme_points_table_matches_the_spec():
-    """README's table shows each exercise's points from ``cnnkit.spec`` and their total."""
+    """README's table shows each exercise's points from ``cnnkit.spec`` and their total (tests/test_docs.py checks
+    docs/exercises.md's too)."""
     readme = (paths.ROOT / "README.md").read_text()
     for exercise in spec.EXERCISES:
         row = next((line for line in readme.splitlines() if line.startswith(f"| `{exercise.module}` |")), None)

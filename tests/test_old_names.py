@@ -1,7 +1,8 @@
 """Graders, notebooks and releases written before 0.2's package layout keep working with this kit.
 
 0.2 moved the flat modules into packages (``cnnkit.grading``, ``cnnkit.course``, ``cnnkit.mnist``);
-``cnnkit.MOVED`` answers every old module name with the module at its new place.
+``cnnkit.MOVED`` answers every old module name with the module at its new place, with a
+``DeprecationWarning`` that names the new place and the version removing the old name.
 """
 
 from __future__ import annotations
@@ -46,6 +47,32 @@ def test_every_old_name_is_the_module_at_its_new_place():
     )
     done = _python("import sys\n" + check + "\n" + OLD_GRADER_IMPORTS + "\nprint('ok')")
     assert done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def _warnings_of(code: str) -> list[str]:
+    """The warnings ``code`` raises in a fresh interpreter (every one shown: ``-W always``), one a line."""
+    done = subprocess.run([sys.executable, "-W", "always::DeprecationWarning", "-c", code], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(paths.ROOT)})  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    return [line for line in done.stderr.splitlines() if "Warning" in line]
+
+
+def test_an_old_module_name_warns_naming_its_new_place_and_the_removal():
+    moved = list(cnnkit.MOVED.items())
+    code = "import cnnkit, " + ", ".join(sorted(set(cnnkit.MOVED.values())))
+    code += "".join(f"\nimport {old}" for old, _ in moved)
+    expected = [f"<string>:{line}: DeprecationWarning: {old} is now {new}; the old name will be removed in cnnkit 0.5"
+                for line, (old, new) in enumerate(moved, start=2)]
+    assert _warnings_of(code) == expected
+    assert cnnkit.OLD_NAMES_REMOVED_IN == "0.5"
+
+
+def test_an_old_name_of_a_package_warns_but_its_submodules_do_not():
+    shown = _warnings_of("from cnnkit.grading import server, hints\nfrom cnnkit.course import stubgen\n"
+                         "from cnnkit.grading import grade_submission")
+    assert set(shown) == {"<string>:3: DeprecationWarning: cnnkit.grading.grade_submission is now "
+                          "cnnkit.grading.runner.grade_submission; the old name will be removed in cnnkit 0.5"}
+    assert _warnings_of("import cnnkit.grading.runner, cnnkit.grading.plugin, cnnkit.course.build") == []
 
 
 def _with_old_names(text: str) -> str:

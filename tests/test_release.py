@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnkit import paths
+from cnnkit import paths, spec
 from cnnkit.course import stubgen
 from cnnkit.course.build import HIDDEN_BEGIN, HIDDEN_END
 from cnnkit.course.release import write_release
@@ -95,7 +95,19 @@ def test_release_has_what_students_need(release: Path):
         assert (release / part).is_file(), part
     if paths.DATASETS_DIR.is_dir():
         assert any((release / "datasets").iterdir())
-    assert "pip install -e . && pytest" in (release / "README.md").read_text()
+    readme = (release / "README.md").read_text()
+    assert "pip install -e ." in readme and "\npytest " in readme
+    for exercise in spec.EXERCISES:  # what counts: every exercise's points, and how to hand it in
+        assert f"| {exercise.number} | `{exercise.module}`: {exercise.title} | {exercise.points:g} |" in readme
+    assert "## Submitting" in readme and "hidden checks" in readme
+
+
+def test_student_install_has_no_notebook_server_or_nbgrader_unless_asked(release: Path):
+    import tomllib
+
+    project = tomllib.loads((release / "pyproject.toml").read_text())["project"]
+    assert not [d for d in project["dependencies"] if d.startswith(("nbgrader", "jupyter", "notebook"))]
+    assert any(d.startswith("jupyterlab") for d in project["optional-dependencies"]["notebooks"])
 
 
 def test_release_has_no_solution_or_hidden_folder(release: Path):
@@ -135,3 +147,51 @@ def test_public_checks_run_in_the_release_and_give_zero_on_the_stubs(release: Pa
         for test in exercise["tests"]:
             assert test["visibility"] == "public"
             assert "grader error" not in test["feedback"], (exercise["module"], test)
+
+
+def _graded_in(folder: Path, *command: str) -> str:
+    """Run ``command`` in ``folder`` as a student would: the kit imported from this checkout (the installed
+    copy), no ``CNNKIT_ROOT``."""
+    environment = {key: value for key, value in os.environ.items() if key != "CNNKIT_ROOT"}
+    done = subprocess.run([sys.executable, "-m", *command], cwd=folder, env=environment, capture_output=True,
+                          text=True, timeout=900)
+    return done.stdout + done.stderr
+
+
+def test_the_folder_the_student_is_in_is_graded_not_the_installed_copy(release: Path, tmp_path: Path):
+    """Two copies of the release, one with exercise 1 done: each grades its own ``exercises/`` (the kit itself
+    is imported from this checkout in both, as a student's other clone would be), and says which folder."""
+    import shutil
+
+    done = tmp_path / "second-clone"
+    shutil.copytree(release, done)
+    shutil.copy2(paths.SOLUTIONS_DIR / "ex1_output_size.py", done / "exercises" / "ex1_output_size.py")
+    for command in (("pytest", "graders", "-m", "ex1_output_size", "-p", "no:cacheprovider"),
+                    ("cnnkit.cli", "grade", "--exercise", "ex1_output_size")):
+        stubs, solved = _graded_in(release, *command), _graded_in(done, *command)
+        assert f"Grading {release / 'exercises'} (public checks)" in stubs, stubs[-2000:]
+        assert f"Grading {done / 'exercises'} (public checks)" in solved, solved[-2000:]
+        total = [line for line in stubs.splitlines() + solved.splitlines() if line.startswith("TOTAL")]
+        (zero, _, out_of), (full, _, of) = (line.split()[1:4] for line in total)
+        assert zero == "0" and full == of == out_of != "0", total
+
+
+def test_an_error_three_calls_deep_names_the_students_file_and_line_in_the_release(release: Path, tmp_path: Path):
+    """The release as a student has it: exercise 2 raises IndexError in a helper three calls below ``conv2d``
+    (the scenario of ``benchmarks/feedback_scenarios.py``); the report names the student's file, the line
+    that raised, its source and the calls that led there, once."""
+    import importlib.util
+    import shutil
+
+    found = importlib.util.spec_from_file_location("scenarios", paths.ROOT / "benchmarks" / "feedback_scenarios.py")
+    scenarios = importlib.util.module_from_spec(found)
+    found.loader.exec_module(scenarios)
+    student = tmp_path / "release"
+    shutil.copytree(release, student)
+    source = scenarios.SCENARIOS["ex2_index_error_helper"]["ex2_conv2d"]
+    (student / "exercises" / "ex2_conv2d.py").write_text(source)
+    raising = 1 + next(i for i, line in enumerate(source.splitlines()) if "sizes[4]" in line)
+    text = _graded_in(student, "cnnkit.cli", "grade", "--exercise", "ex2_conv2d")
+    where = [line.strip() for line in text.splitlines() if line.strip().startswith("where (your code):")]
+    assert where == [f"where (your code): ex2_conv2d.py, line {raising}, in _last_two"], text[-3000:]
+    assert "sizes[2], sizes[4]" in text and "-> _window_sizes" in text and "the same in" in text, text[-3000:]

@@ -98,21 +98,29 @@ def test_gradebook_rows_match_the_reports(tmp_path: Path):
     reports.write_gradebook(path, graded, {"carol": "GraderFault: no report"})
     rows = list(csv.DictReader(path.open()))
     assert [row["student"] for row in rows] == ["alice", "bob", "carol"]
-    assert list(rows[0]) == ["student", "ex1_output_size", "ex2_conv2d", "total", "max_score", "error"]
+    statuses = [f"{status}_exercises" for status in reports.attention_statuses()]
+    assert list(rows[0]) == ["student", "ex1_output_size", "ex2_conv2d", "total", "max_score", "error",
+                             "not_started", *statuses, "isolation", "flags"]
+    assert rows[0]["timeout_exercises"] == "ex2_conv2d" and rows[0]["error_exercises"] == ""
     assert (rows[0]["ex2_conv2d"], rows[0]["total"], rows[1]["total"]) == ("4", "7", "3")
     assert rows[2]["total"] == "" and "no report" in rows[2]["error"]
 
 
-def test_method_hints_follow_a_matching_failure_only():
-    """Stubs say what to compute; the how is in the feedback, after a failure that shows the need."""
+def test_a_check_hint_follows_that_check_of_its_own_exercise_only():
+    """ex2's shape hint follows ex2's failed shape check; never another exercise's, never words of a message."""
+    from cnnkit.grading.checks import CheckFailure
     from cnnkit.grading.feedback import describe_failure
+    from cnnkit.grading.hints import exercise_hints
 
-    shape = AssertionError("conv2d: your shape (1, 1, 1, 2) / expected shape (1, 1, 1, 3)\n  input: x (1, 1, 1, 1)")
-    assert "F.pad(x, (pw, pw, ph, ph))" in describe_failure(shape, "ex2_conv2d")
-    values = AssertionError("conv2d: 3 of 9 values differ; first at index (0, 0, 0, 0): got 1, expected 2")
+    shape_hint = exercise_hints("ex2_conv2d")["shape"].concept
+    problem = "your shape (1, 1, 1, 2) / expected shape (1, 1, 1, 3)"
+    shape = CheckFailure("conv2d", problem, "x (1, 1, 1, 1)", check="shape")
+    assert f"hint: {shape_hint}" in describe_failure(shape, "ex2_conv2d")
+    other = CheckFailure("cross_entropy_backward", problem, "logits (1, 3)", check="shape")
+    assert "hint:" not in describe_failure(other, "ex12_softmax_ce_backward")  # ex12 has no shape hint
+    assert "hint:" not in describe_failure(AssertionError(f"conv2d: {problem}"), "ex2_conv2d")  # words match nothing
+    values = CheckFailure("conv2d", "3 of 9 values differ", check="values")
     assert "hint:" not in describe_failure(values, "ex2_conv2d")
-    hinted = AssertionError("conv2d: your shape (2,) / expected shape (3,)\n  hint: padding was ignored")
-    assert describe_failure(hinted, "ex2_conv2d").count("hint:") == 1
 
 
 def test_text_counts_a_zeroed_exercises_tests_as_forbidden():

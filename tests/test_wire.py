@@ -1,5 +1,6 @@
 """The worker's replies: the binary format carries every value the grader reads back exactly, and
-malformed bytes (the worker is the student's) are refused, never turned into other objects."""
+malformed or hostile bytes (the worker is the student's) are refused, never turned into other
+objects, never inflated, never more values than the bound, and no size is trusted before it is checked."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import math
 import pickle
 import random
 import struct
+import zipfile
 
 import pytest
 import torch
@@ -71,22 +73,78 @@ def test_plain_data_arrives_as_sent():
     same(reply, wire.loads_reply(wire.dumps_reply(reply)))
 
 
-def test_a_dtype_outside_the_format_goes_through_torch_save():
-    reply = {"ok": True, "value": torch.zeros(2, dtype=torch.uint16)}
-    data = wire.dumps_reply(reply)
-    assert not data.startswith(wire._MAGIC)
-    same(reply, wire.loads_reply(data))
+def test_a_dtype_outside_the_format_is_described_on_the_worker_side():
+    value = wire.encode(torch.zeros(2, 3, dtype=torch.uint16))
+    data = wire.dumps_reply({"ok": True, "value": value})
+    got = wire.decode(wire.loads_reply(data)["value"])
+    assert isinstance(got, wire.Foreign) and got.shape == (2, 3) and got.dtype == "torch.uint16"
 
 
-def test_a_pickled_object_is_refused():
+def test_a_value_the_format_does_not_carry_is_a_type_error_for_the_worker():
+    with pytest.raises(TypeError):
+        wire.dumps_reply({"ok": True, "value": object()})
+
+
+def _torch_save(value: object, compress: bool = False) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(value, buffer)
+    if not compress:
+        return buffer.getvalue()
+    packed = io.BytesIO()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            target.writestr(entry.filename, source.read(entry.filename))
+    return packed.getvalue()
+
+
+def test_only_the_kits_format_is_read():
+    """A pickle, a torch.save file, a compressed one (1 KB on the wire, 4 MB once inflated) and one of shared
+    references (2**20 paths through a few hundred bytes) are all refused before anything is built from them."""
     class Evil:
         def __reduce__(self):
             return (print, ("ran",))
 
-    buffer = io.BytesIO()
-    pickle.dump({"ok": True, "value": Evil()}, buffer, protocol=2)
-    with pytest.raises(Exception):  # noqa: B017 - torch.load(weights_only=True) refuses; the client reports a crash
-        wire.loads_reply(buffer.getvalue())
+    nested: list = [0]
+    for _ in range(20):
+        nested = [nested, nested]
+    hostile = {
+        "pickle": pickle.dumps({"ok": True, "value": Evil()}, protocol=2),
+        "torch.save": _torch_save({"ok": True, "value": 1}),
+        "compressed": _torch_save({"ok": True, "value": torch.zeros(1 << 20)}, compress=True),
+        "shared references": _torch_save({"ok": True, "value": nested}),
+    }
+    assert len(hostile["compressed"]) < 64 << 10 and len(hostile["shared references"]) < 4 << 10
+    for name, data in hostile.items():
+        with pytest.raises(ValueError, match="not a reply in the kit's format"):
+            wire.loads_reply(data)
+
+
+def test_a_reply_decodes_to_at_most_its_bound_of_values():
+    reply = {"ok": True, "value": [None] * 1000}
+    data = wire.dumps_reply(reply)
+    assert wire.loads_reply(data, max_values=1003) == reply  # the dict, True, the list, its items
+    with pytest.raises(ValueError, match="more values"):
+        wire.loads_reply(data, max_values=1002)
+    many = wire._MAGIC + b"d" + struct.pack("<I", 1) + b"s" + struct.pack("<I", 1) + b"v" + b"l" \
+        + struct.pack("<I", 3_000_000) + b"N" * 3_000_000  # 3 MB on the wire
+    with pytest.raises(ValueError, match="more values"):
+        wire.loads_reply(many)  # the default bound: refused before 3 million references are built
+
+
+def test_every_size_is_checked_before_anything_is_allocated():
+    """Headers that claim more than the reply holds: refused at once (no 2**62-element tensor, no 4 GB list)."""
+    shape = struct.pack("<4q", 1 << 20, 1 << 20, 1 << 20, 1 << 2)
+    tensor = wire._MAGIC + b"X" + bytes([7]) + b"float32" + bytes([4]) + shape + bytes(range(4)) + struct.pack("<Q", 16)
+    forged = {
+        "huge tensor": tensor,
+        "long text": wire._MAGIC + b"s" + struct.pack("<I", 2**32 - 1) + b"x",
+        "long list": wire._MAGIC + b"l" + struct.pack("<I", 2**32 - 1),
+        "long integer": wire._MAGIC + b"I" + struct.pack("<I", 5000) + b"9" * 5000,
+        "deep": wire._MAGIC + b"l\x01\x00\x00\x00" * 100 + b"N",
+    }
+    for name, data in forged.items():
+        with pytest.raises(ValueError):
+            wire.loads_reply(data)
 
 
 def test_malformed_bytes_raise_and_build_nothing_else():

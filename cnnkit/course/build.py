@@ -18,7 +18,7 @@ Execute step with ``cnnkit.course.autograde.SandboxGrades`` (scores from the kit
 the extracted code, see that module).
 
 Assignments: one per exercise, except that an exercise that imports others (``depends_on`` in
-the spec: ex14 uses ex7 and ex8) shares one notebook with them, because a notebook's checks
+the spec: ex15 uses ex7 and ex8) shares one notebook with them, because a notebook's checks
 can only see the code of its own kernel. Modules the spec lists in an exercise's ``given_code``
 (ex13 imports most of the course) do not join its assignment: its notebook holds a code cell for
 each of them (stubs once released: the student pastes in their earlier work), importable and
@@ -39,11 +39,12 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from cnnkit import paths, spec
 from cnnkit.course.notebook import module_marker
 from cnnkit.errors import FAULT, CommandError
+from cnnkit.grading.hints import DEFAULT_LEVEL
 from cnnkit.grading.runner import CollectionFailed, collect_graders
 
 COURSE_ID = "cnnkit"
 #: Seconds one notebook cell may run under ``nbgrader autograde`` (the first check of an
-#: exercise grades all of it; ex14 trains three models on the embedded sample).
+#: exercise grades all of it; ex15 trains three models on the embedded sample).
 CELL_TIMEOUT = 900
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
@@ -140,8 +141,9 @@ def lesson_cell(module: str, docstring: str) -> nbformat.NotebookNode:
         f"grade the code of that cell, as the module `{module}.py`). Run it, then run the checks below it.",
     ]
     rules.append("**Rules every exercise shares:** " + " ".join(spec.SHARED_RULES))
+    rules.append(f"**{spec.imports_sentence(module)}**")
     if exercise.forbidden:
-        names = ", ".join(f"`*{pattern}*`" for pattern in exercise.forbidden)
+        names = ", ".join(f"`*{pattern}*`" for pattern in (*exercise.forbidden, *exercise.aliases))
         rules.append(
             f"**Forbidden here** (detected while your code runs; using one scores 0 on this exercise): torch "
             f"functions and modules whose name contains {names}: {exercise.forbidden_why}."
@@ -221,7 +223,7 @@ def given_cells(module: str, solutions_dir: Path) -> list[nbformat.NotebookNode]
 
 
 def import_cell(modules: tuple[str, ...]) -> nbformat.NotebookNode:
-    """Makes earlier module cells importable by name (``import ex7_models`` in ex14's cell)."""
+    """Makes earlier module cells importable by name (``import ex7_models`` in ex15's cell)."""
     names = ", ".join(map(repr, modules))
     return new_code_cell(
         f"# Makes your code cells above importable as modules: the next exercise imports them.\n"
@@ -257,16 +259,40 @@ NBGRADER_CONFIG = '''"""nbgrader configuration of the cnnkit course (generated b
 c = get_config()  # noqa: F821
 
 c.CourseDirectory.course_id = {course_id!r}
-c.CourseDirectory.db_assignments = {assignments!r}
+# Released code cells raise the exercise's own message, as its stub does ("ex2_conv2d: write conv2d"),
+# not nbgrader's bare NotImplementedError(): the kit's NamedStubs in place of nbgrader's ClearSolutions.
+c.GenerateAssignment.preprocessors = [
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.InstantiateTests",
+    "nbgrader.preprocessors.LockCells",
+    "cnnkit.course.preprocessors.NamedStubs",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.SaveCells",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# A cell copied in Jupyter keeps its nbgrader metadata: the kit's RepairDuplicatedCells keeps it on the last
+# copy only, before nbgrader's own deduplication (which leaves the copies half-marked and autograde fails).
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "cnnkit.course.preprocessors.RepairDuplicatedCells",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 # Per-cell limit. nbgrader's Execute preprocessor reads *this* (ExecutePreprocessor.timeout is
-# overridden by it). The first check of an exercise grades all of it; ex14 trains on the sample.
+# overridden by it). The first check of an exercise grades all of it; ex15 trains on the sample.
 c.Execute.timeout = {timeout}
 # A student who deletes a test cell still gets it run and scored (otherwise it scores None -> 0).
 c.OverwriteCells.add_missing_cells = True
 # Scores never come from the student's kernel: instead of executing the notebook (nbgrader's
 # Execute), the kit extracts each module's code cell and grades it in its sandbox (confined workers,
 # hidden graders included), then writes each test cell's feedback and points as its output.
-# Set c.SandboxGrades.require_isolation = "strong" to refuse grading where the OS cannot confine.
 c.Autograde.autograde_preprocessors = [
     "cnnkit.course.autograde.SandboxGrades",
     "nbgrader.preprocessors.IgnorePattern",
@@ -277,6 +303,14 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.SandboxGrades.timeout = {sandbox_timeout}
+# How much each failure's hint says: "none", "concept" (what is wrong, which idea of the lesson to
+# revisit) or "method" (also the technique). Hints never hold code; they are cnnkit's public code.
+c.SandboxGrades.hints = {hints!r}
+# Student code is graded only where the OS confines it as strongly as this: "strong" (Landlock, seccomp and
+# every resource bound; docs/security-model.md). Where it cannot be (macOS, Windows, a container that
+# forbids Landlock), no grade is recorded and nbgrader's log says why. To grade there anyway, knowing what
+# that lets a student's code do, write "partial" or "advisory" here.
+c.SandboxGrades.require_isolation = {required_isolation!r}
 # Feedback must not show the hidden test cells' source.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
@@ -291,12 +325,15 @@ def write_course(out: Path, root: Path = paths.ROOT, only: list[str] | None = No
 
     ``only`` limits the notebooks to the named assignments. Returns the notebooks written.
     """
+    from cnnkit.course.autograde import DEFAULT_REQUIRED_ISOLATION
+
     registry = collect_registry(root)
     chosen = [a for a in assignments() if only is None or a.name in only]
     out.mkdir(parents=True, exist_ok=True)
     config = NBGRADER_CONFIG.format(
-        course_id=COURSE_ID, assignments=[{"name": a.name} for a in chosen], timeout=CELL_TIMEOUT,
-        sandbox_timeout=float(CELL_TIMEOUT * 4),
+        course_id=COURSE_ID, timeout=CELL_TIMEOUT,
+        sandbox_timeout=float(CELL_TIMEOUT * 4), hints=DEFAULT_LEVEL,
+        required_isolation=DEFAULT_REQUIRED_ISOLATION,
     )
     (out / "nbgrader_config.py").write_text(config)
     written = []
@@ -332,5 +369,5 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"{missing.filename} is missing (cnnkit/spec.py declares the exercise)") from None
     for path in notebooks:
         print(f"wrote {path}")
-    print(f"next: cd {args.out} && nbgrader generate_assignment --force <assignment> (see the README)")
+    print(f"next: cd {args.out} && nbgrader generate_assignment --force <assignment> (see docs/instructor-guide.md)")
     return 0

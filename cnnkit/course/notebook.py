@@ -38,6 +38,9 @@ from cnnkit import paths, spec
 
 #: Seconds one grading run (all checks of one exercise) may take inside a test cell.
 GRADING_TIMEOUT = 900.0
+#: A cell longer than this is never parsed on the trusted side (the exercises' modules are ~10 KB;
+#: a parse builds a tree many times the source's size): it counts as unparseable.
+MAX_PARSED_CELL = 256 * 1024
 
 _reports: dict[tuple[str, str], dict[str, Any]] = {}  # (module, sources hash) -> report
 
@@ -67,21 +70,39 @@ def executed_cells() -> list[str]:
     return [source for source in shell.history_manager.input_hist_raw if source]
 
 
+def parse_cell(source: str) -> ast.Module | None:
+    """A cell's syntax tree, or None when it cannot be parsed here, whatever the reason: a syntax error,
+    NUL bytes (``ValueError`` on Python 3.10), an expression too deep (``RecursionError``), too large
+    (``MAX_PARSED_CELL``, ``MemoryError``). The cell is student input; nothing of it may fail the notebook."""
+    if len(source) > MAX_PARSED_CELL:
+        return None
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+
+
 def _defines(source: str, names: Iterable[str]) -> bool:
     """Whether ``source`` parses and defines (top level) any of ``names``."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
+    tree = parse_cell(source)
+    if tree is None:
         return False
     defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
     return bool(defined & set(names))
 
 
+def unparseable_cells(cells: list[str]) -> list[int]:
+    """The positions of the cells ``parse_cell`` cannot parse (reported, never graded from)."""
+    return [index for index, cell in enumerate(cells) if parse_cell(cell) is None]
+
+
 def module_sources(cells: list[str], modules: Iterable[str]) -> dict[str, str]:
     """``{module: source}`` from executed cells: the latest cell starting with the module's marker.
 
-    A student who deleted the marker line still gets graded: the latest cell that defines one of
-    the exercise's functions is taken instead.
+    A student who deleted the marker line still gets graded: the latest cell that parses and defines
+    one of the exercise's functions is taken instead. A cell that cannot be parsed is skipped there
+    (``unparseable_cells`` names them); a marked one is taken as it is, and the worker reports why
+    it does not import.
     """
     found: dict[str, str] = {}
     for module in modules:
@@ -104,7 +125,7 @@ def grade_sources(module: str, sources: dict[str, str], root: Path) -> dict[str,
         submission = Path(scratch) / "submission"
         submission.mkdir()
         for name, source in sources.items():
-            (submission / f"{name}.py").write_text(source)
+            (submission / f"{name}.py").write_bytes(source.encode("utf-8", "surrogatepass"))
         return grade_submission(submission, exercises=[module], root=root, wall_limit=GRADING_TIMEOUT,
                                 env={"PYTHONWARNINGS": "ignore"})  # fmt: skip
 

@@ -3,7 +3,7 @@
 The release holds the stubs (``exercises/``), the public graders (``graders/test_*.py`` and
 ``graders/conftest.py``; never ``graders/hidden/``), the ``cnnkit`` package the checks need (it
 holds no solution), the embedded dataset sample (``datasets/``), the notebooks in their released
-form (solution regions replaced by nbgrader's own ``ClearSolutions``, hidden tests removed by
+form (solution regions replaced as nbgrader's ``generate_assignment`` does, by the kit's ``NamedStubs``, hidden tests removed by
 ``ClearHiddenTests``), a student README and a ``pyproject.toml`` so that
 
     pip install -e . && pytest
@@ -37,6 +37,9 @@ readme = "README.md"
 requires-python = ">=3.10"
 dependencies = {dependencies}
 
+[project.optional-dependencies]
+notebooks = {notebooks}  # pip install -e ".[notebooks]": to work in the notebooks
+
 [project.scripts]
 cnnkit = "cnnkit.cli:main"
 
@@ -56,63 +59,96 @@ STUDENT_README = """# CNN exercises
 Write the pieces of a convolutional neural network by hand, check each one, and finish by
 comparing a plain net with CNNs on MNIST.
 
-## Install and run every check (one command)
+## Install and run every check
 
 ```bash
-pip install -e . && pytest
+python -m venv .venv && . .venv/bin/activate      # a fresh virtual environment (recommended)
+pip install -e .                                    # the checks (add ".[notebooks]" to work in notebooks)
+pytest                                              # every public check, with a points table at the end
 ```
-
-(In a fresh virtual environment: `python -m venv .venv && . .venv/bin/activate` first.)
 
 ## Work an exercise
 
-1. Open `exercises/ex1_output_size.py` (or the notebook `notebooks/ex1_output_size/ex1_output_size.ipynb`),
-   read the explanation at the top, and replace each `raise NotImplementedError(...)` with your code.
-2. Check it:
+1. Open `exercises/ex1_output_size.py` (or its notebook in `notebooks/`), read the explanation at
+   the top, and replace each `raise NotImplementedError(...)` with your code.
+2. Check it, from this folder (the checks grade the `exercises/` of the folder you are in):
 
 ```bash
-pytest graders -m ex1_output_size      # one exercise
-pytest graders                         # all public checks, with a points table at the end
+pytest graders -m ex1_output_size        # one exercise
+cnnkit grade --public-only               # every exercise: points, and each mistake explained once
 ```
 
-Each failure names the exercise, the smallest input that fails, expected vs got, and a hint
-for known mistakes. In a notebook, run the code cell, then the check cells below it.
+Each failure says what was checked, on which input, expected vs got, where in your file the
+error happened when your code raised, and a hint when the mistake is a known one.
 
-The exercises, in order:
+## What counts
 
+| | exercise | points | of which public checks |
+|---:|---|---:|---:|
 {exercises}
+| | **total** | **{total:g}** | **{public:g}** |
 
-These are the *public* checks. Your instructor grades with more (hidden) checks, so passing
-every public check is necessary, not sufficient: test the edge cases the docstrings describe.
+The public checks are the ones in `graders/`. When you submit, your instructor grades the same
+contract with hidden checks on more inputs (the rest of each exercise's points): passing every
+public check is necessary, not sufficient, so test the edge cases the docstrings describe.
 Calling the torch function an exercise asks you to write (for example `F.conv2d` in `conv2d`)
-is detected while your code runs and scores 0 on that exercise.
+scores 0 on that exercise; each file's header says what is allowed.
+
+## Submitting
+
+Hand in your files from `exercises/` under their own names (`ex1_output_size.py`, `ex2_conv2d.py`,
+...), unchanged in name, one file per exercise: upload them to Gradescope (at the top of the
+upload or in one folder), or commit and push them if your course uses a repository. If your
+course works in notebooks, submit each assignment's notebook from `notebooks/` instead; keep the
+first line `# %% <module>.py` of each code cell.
 
 The last exercise trains on the small MNIST sample in `datasets/` when checked; run the full
 comparison on all of MNIST with `cnnkit compare` (see `cnnkit compare --help`).
 """
 
 
-def _dependencies() -> str:
-    """The kit's own runtime dependencies, read from its pyproject (one place declares them)."""
+def _points_table(registry: list) -> tuple[str, float, float]:
+    """The README's rows (number, module, title, points, public points) and the totals."""
+    public = {exercise.module: 0.0 for exercise in spec.EXERCISES}
+    for test in registry:
+        if test.visibility == "public":
+            public[test.module] += test.points
+    rows = "\n".join(f"| {e.number} | `{e.module}`: {e.title} | {e.points:g} | {public[e.module]:g} |"
+                     for e in spec.EXERCISES)
+    return rows, spec.TOTAL_POINTS, sum(public.values())
+
+
+def _dependencies(root: Path) -> tuple[str, str, str]:
+    """The kit's runtime dependencies and its notebook extra, as TOML lists, and the kit's version: read
+    from its pyproject and package (one place declares each). No nbgrader: only instructors need it."""
     import tomllib
 
-    project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["project"]
-    return repr(list(project["dependencies"])).replace("'", '"'), project["version"]
+    from cnnkit import __version__
+
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    notebooks = project.get("optional-dependencies", {}).get("notebooks", [])
+    as_toml = lambda items: repr(list(items)).replace("'", '"')  # noqa: E731
+    return as_toml(project["dependencies"]), as_toml(notebooks), __version__
 
 
 def released_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A source notebook as nbgrader releases it: solutions cleared, hidden tests removed."""
-    from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
+    try:
+        from nbgrader.preprocessors import ClearHiddenTests, ClearOutput
+
+        from cnnkit.course.preprocessors import NamedStubs
+    except ImportError:
+        raise CommandError("the release's notebooks are made with nbgrader: pip install -e \".[instructor]\"") from None
 
     resources: dict = {}
-    for preprocessor in (ClearSolutions(), ClearHiddenTests(), ClearOutput()):
+    for preprocessor in (NamedStubs(), ClearHiddenTests(), ClearOutput()):
         notebook, resources = preprocessor.preprocess(notebook, resources)
     return notebook
 
 
-def write_notebooks(out: Path, root: Path) -> list[Path]:
+def write_notebooks(out: Path, root: Path, registry: list | None = None) -> list[Path]:
     """``out/notebooks/<assignment>/<assignment>.ipynb`` in released form."""
-    registry = collect_registry(root)
+    registry = collect_registry(root) if registry is None else registry
     written = []
     for assignment in assignments():
         folder = out / "notebooks" / assignment.name
@@ -141,11 +177,13 @@ def write_release(out: Path, root: Path = paths.ROOT) -> Path:
         shutil.copy2(path, out / "graders" / path.name)
     if (root / "datasets").is_dir():
         shutil.copytree(root / "datasets", out / "datasets", ignore=IGNORED)
-    write_notebooks(out, root)
-    dependencies, version = _dependencies()
-    (out / "pyproject.toml").write_text(PYPROJECT.format(version=version, dependencies=dependencies))
-    listing = "\n".join(f"{e.number}. `{e.module}`: {e.title}" for e in spec.EXERCISES)
-    (out / "README.md").write_text(STUDENT_README.format(exercises=listing))
+    registry = collect_registry(root)
+    write_notebooks(out, root, registry)
+    dependencies, notebooks, version = _dependencies(root)
+    (out / "pyproject.toml").write_text(PYPROJECT.format(version=version, dependencies=dependencies,
+                                                         notebooks=notebooks))
+    rows, total, public = _points_table(registry)
+    (out / "README.md").write_text(STUDENT_README.format(exercises=rows, total=total, public=public))
     return out
 
 

@@ -40,15 +40,19 @@ def _enclosing_name(lines: list[str], index: int, indent: int) -> str:
 def _header(module: str) -> list[str]:
     exercise = spec.exercise(module)
     lines = [
-        f"# Exercise {exercise.number}: {exercise.title}.",
+        f"# Exercise {exercise.number}: {exercise.title}. Worth {exercise.points:g} points: the public checks in",
+        "# graders/ give part of them; hidden checks of the same contract on more inputs, run when you",
+        "# submit, give the rest.",
         "# Fill in every `raise NotImplementedError(...)`. Check your work with",
         f"#     pytest graders -m {module}",
+        f"# Submit this file as {module}.py (see README.md, \"Submitting\").",
     ]
     lines.append("# Rules every exercise shares:")
     for rule in spec.SHARED_RULES:
         lines += textwrap.wrap(rule, width=100, initial_indent="#   - ", subsequent_indent="#     ")
+    lines += textwrap.wrap(spec.imports_sentence(module), width=100, initial_indent="# ", subsequent_indent="#     ")
     if exercise.forbidden:
-        names = ", ".join(f"*{pattern}*" for pattern in exercise.forbidden)
+        names = ", ".join(f"*{pattern}*" for pattern in (*exercise.forbidden, *exercise.aliases))
         lines += [
             "# Forbidden here (detected while your code runs; using one scores 0 on this exercise):",
             f"#     torch functions and modules whose name contains {names}:",
@@ -60,6 +64,12 @@ def _header(module: str) -> list[str]:
 
 def strip_solutions(source: str, module: str) -> str:
     """The stub for one solution file's text."""
+    return _insert_header(replace_regions(source, module), "\n".join(_header(module)) + "\n")
+
+
+def replace_regions(source: str, module: str) -> str:
+    """``source`` with each solution region replaced by ``raise NotImplementedError("<module>: write <name>")``
+    (``name``: the enclosing function or method): the stubs' text, and the released notebooks' code cells'."""
     lines = source.splitlines()
     out: list[str] = []
     inside = False
@@ -82,8 +92,7 @@ def strip_solutions(source: str, module: str) -> str:
             out.append(line)
     if inside:
         raise MarkerError(f"{module}: {BEGIN} is never closed")
-    body = "\n".join(out) + "\n"
-    return _insert_header(body, "\n".join(_header(module)) + "\n")
+    return "\n".join(out) + "\n"
 
 
 def _insert_header(body: str, header: str) -> str:

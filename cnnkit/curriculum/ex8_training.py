@@ -1,12 +1,13 @@
 """Exercise 8's worker operations: run the student's training and evaluation loops on a ``LoopSetup``
 (seeded data, a seeded kit model, ``KitSGD``) with spies that log modes, grad mode, zero_grad and
 step. The trusted side rebuilds the same setup and recomputes everything it checks; what student
-code does to these objects inside the worker cannot change those recomputations.
+code does to these objects inside the worker cannot change those recomputations. ``HINTS``: what
+the feedback says about the mistakes its graders recognise (``cnnkit.grading.hints``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ import torch
 from torch import nn
 
 from cnnkit.curriculum.ex7_models import mlp
+from cnnkit.grading.hints import HintText
 from cnnkit.sandbox.ops import op, student_attribute
 
 # =============================================================================================
@@ -252,3 +254,58 @@ def run_evaluation(student: Any, detector: Any, setup: LoopSetup) -> tuple[Any, 
             value = evaluate(model, loader, **kwargs)
     changed = [name for (name, p), old in zip(model.named_parameters(), before) if not torch.equal(p.detach(), old)]
     return value, {"events": list(model.log), "weights_changed": changed, "grads_left": _leftover_grads(model)}
+
+
+# =============================================================================================
+# Hints (graders/test_ex8_training.py and the hidden checks recognise the mistakes; the words are here)
+# =============================================================================================
+_WEIGHTED_MEAN = ("add up each batch's loss times its batch size, and divide by the number of samples at the end "
+                  "of the epoch")
+_EVAL_MODE = "switch the model to eval mode (Module.eval) before the first batch"
+
+HINTS: Mapping[str, HintText] = {
+    # -- train_model --
+    "losses_as_tensors": HintText(
+        "the losses are tensors: train_model returns plain Python floats, one per epoch",
+        "turn each 0-d loss tensor into a number with Tensor.item"),
+    "last_batch_loss": HintText(
+        "that is each epoch's last batch loss: the epoch's loss is the mean over all of its samples",
+        _WEIGHTED_MEAN),
+    "loss_sum_not_mean": HintText(
+        "that is the sum of the batch losses: the epoch's loss is the mean per sample", _WEIGHTED_MEAN),
+    "unweighted_batch_mean": HintText(
+        "each batch counted equally: a short last batch holds fewer samples, so each batch loss weighs as much as "
+        "its samples",
+        _WEIGHTED_MEAN),
+    "no_zero_grad": HintText(
+        "gradients accumulated across steps: backward adds to the gradients already stored, so each step needs "
+        "fresh ones",
+        "reset the gradients (Optimizer.zero_grad) before each backward pass"),
+    "criterion_ignored": HintText(
+        "the criterion argument was ignored: use the one given, and the default cross-entropy only when it is None",
+        "choose the criterion once, before the loop, from the argument"),
+    "trained_in_eval_mode": HintText(
+        "training ran in eval mode, with dropout off: the model may arrive in eval mode, or be switched to it "
+        "between epochs (by an evaluation)",
+        "switch the model to training mode (Module.train) at the start of every epoch, not once before the loop"),
+    # -- evaluate_model --
+    "accuracy_not_float": HintText(
+        "the accuracy is a Python float, a percentage, not a tensor or an int",
+        "turn the counts into numbers with Tensor.item and divide as floats"),
+    "accuracy_as_fraction": HintText(
+        "that is a fraction: the accuracy is in percent", "multiply the fraction of correct predictions by 100"),
+    "evaluated_in_train_mode": HintText(
+        "evaluation ran with dropout on: a model is evaluated in eval mode", _EVAL_MODE),
+    "accuracy_counting": HintText(
+        "the accuracy is off: a prediction is the class with the largest logit, and the accuracy is the share of "
+        "correct predictions among all samples",
+        "take the argmax over the class axis, compare it with the targets, add up the correct ones over all "
+        "batches, and divide by the number of samples (the last batch may be short)"),
+    "evaluated_with_graph": HintText(
+        "evaluation recorded a graph for autograd: nothing is back-propagated, so the graph only costs memory "
+        "and time",
+        "evaluate inside a torch.no_grad block"),
+    "evaluation_changed_model": HintText(
+        "evaluation must leave the model as it was: no backward pass, no optimizer step",
+        "run forward passes only when evaluating"),
+}

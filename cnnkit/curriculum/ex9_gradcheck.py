@@ -4,14 +4,17 @@ Each is a picklable callable ``f(x) -> 0-d tensor`` (or a Python float) that the
 to the sandbox worker, where the student's ``numerical_gradient(f, x)`` calls it; ``gradient(x)``
 is its exact gradient, computed on the trusted side. They hold their constants (weights, a
 shape) so that a checker that calls ``f`` on a reshaped or flattened ``x`` fails loudly.
+``HINTS``: what the feedback says about the mistakes its graders recognise (``cnnkit.grading.hints``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import torch
 
+from cnnkit.grading.hints import HintText
 from cnnkit.grading.strategies import tensor
 
 
@@ -112,3 +115,27 @@ class ConvLoss:
     def __repr__(self) -> str:
         return (f"f(w) = sum(G * conv2d(X, w, stride={self.stride}, padding={self.padding})), "
                 f"X {self.x_shape}, w {self.weight_shape}")
+
+
+# Hints (graders/test_ex9_gradcheck.py and the hidden checks recognise the mistakes; the words are here).
+HINTS: Mapping[str, HintText] = {
+    "one_sided_difference": HintText(
+        "that is a one-sided difference: its error shrinks only like eps, the central difference's like eps "
+        "squared",
+        "evaluate f a step eps above and a step eps below the entry, and divide the difference of the two "
+        "values by the distance between the two points"),
+    "missing_factor_two": HintText(
+        "off by a factor 2: the two points the central difference compares are 2 eps apart",
+        "divide the difference of the two values by twice eps"),
+    "perturbed_whole_tensor": HintText(
+        "each entry of the gradient moves one element of x only (along its own unit vector), not the whole "
+        "tensor",
+        "loop over the elements of a flattened copy of x, moving one element at a time"),
+    "x_changed_by_round_trip": HintText(
+        "x changed: in floating point, adding eps and subtracting it again does not always give back the "
+        "same number",
+        "perturb a copy of x, or put back the saved original value after each evaluation"),
+    "relative_error_zero_over_zero": HintText(
+        "0 / 0 is NaN: where both entries are 0, the sum of their absolute values is 0",
+        "floor the denominator at a small number (1e-8, as the docstring says) before dividing"),
+}

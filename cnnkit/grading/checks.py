@@ -20,11 +20,49 @@ from cnnkit.tolerances import Tolerance
 
 
 @dataclass(frozen=True)
+class Mistake:
+    """A known mistake: if the student's answer matches ``wrong_answer()``, the check names ``id``.
+
+    What the feedback then says is declared once, per exercise, with the exercise's hints
+    (``cnnkit.grading.hints``): the grader only recognises the mistake.
+    """
+
+    id: str
+    wrong_answer: Callable[[], Any]
+
+
+@dataclass(frozen=True)
 class Hint:
-    """A known mistake: if the student's answer matches ``wrong_answer()``, say ``message``."""
+    """A hint written in the grader itself (graders written for 0.1; the kit's own declare ``Mistake``s)."""
 
     message: str
     wrong_answer: Callable[[], Any]
+
+
+Recognised = Mistake | Hint
+
+
+class CheckFailure(AssertionError):
+    """A check's verdict on the student's answer, in parts the feedback can group and explain.
+
+    ``check`` names the check that failed (``"shape"``, ``"values"``, ``"int_type"``, ...) and
+    ``mistake`` the known mistake the answer matched (a ``Mistake`` id): together they choose the
+    hint (``cnnkit.grading.hints``) and group failures that are one mistake. ``hint`` is a hint
+    written in the grader itself (``Hint``, 0.1 graders).
+    """
+
+    def __init__(self, what: str, problem: str, case: Any = None, *, check: str = "", mistake: str = "",
+                 hint: str = "") -> None:
+        self.what, self.problem, self.case = what, problem, case
+        self.check, self.mistake, self.hint = check, mistake, hint or ""
+        super().__init__(self.text() + (f"\n  hint: {self.hint}" if self.hint else ""))
+
+    def text(self) -> str:
+        """What was checked and what is wrong, then the input: no hint."""
+        lines = [f"{self.what}: {self.problem}"]
+        if self.case is not None:
+            lines.append(f"  input: {self.case}")
+        return "\n".join(lines)
 
 
 def _type_of(value: Any) -> str:
@@ -33,14 +71,14 @@ def _type_of(value: Any) -> str:
     return type(value).__name__
 
 
-def fail(what: str, problem: str, case: Any = None, hint: str | None = None) -> None:
-    """Raise the grader's AssertionError with a consistent layout."""
-    lines = [f"{what}: {problem}"]
-    if case is not None:
-        lines.append(f"  input: {case}")
-    if hint:
-        lines.append(f"  hint: {hint}")
-    raise AssertionError("\n".join(lines))
+def fail(what: str, problem: str, case: Any = None, hint: str | None = None, *, check: str = "",
+         mistake: str = "") -> None:
+    """Raise the grader's ``CheckFailure`` (an ``AssertionError``) with a consistent layout.
+
+    ``check``: the check's name, ``mistake``: the id of the known mistake recognised (the feedback
+    finds their hints); ``hint``: a hint written here (0.1 graders; the kit's graders declare theirs).
+    """
+    raise CheckFailure(what, problem, case, check=check, mistake=mistake, hint=hint or "")
 
 
 def _matches(got: torch.Tensor, candidate: Any, tol: Tolerance) -> bool:
@@ -52,17 +90,22 @@ def _matches(got: torch.Tensor, candidate: Any, tol: Tolerance) -> bool:
         return False
 
 
-def _first_hint(got: Any, hints: Sequence[Hint], tol: Tolerance) -> str | None:
+def _recognised(recognised: Recognised) -> dict[str, str]:
+    """``fail``'s keywords for a recognised mistake: its id, or a 0.1 grader's own hint text."""
+    return {"mistake": recognised.id} if isinstance(recognised, Mistake) else {"hint": recognised.message}
+
+
+def _first_match(got: Any, mistakes: Sequence[Recognised], tol: Tolerance) -> dict[str, str]:
     if not isinstance(got, torch.Tensor):
-        return None
-    for hint in hints:
+        return {}
+    for mistake in mistakes:
         try:
-            candidate = hint.wrong_answer()
-        except Exception:  # noqa: BLE001 - a hint that cannot be computed is simply skipped
+            candidate = mistake.wrong_answer()
+        except Exception:  # noqa: BLE001 - a wrong answer that cannot be computed is simply skipped
             continue
         if _matches(got, candidate, tol):
-            return hint.message
-    return None
+            return _recognised(mistake)
+    return {}
 
 
 def check_tensor(
@@ -72,38 +115,35 @@ def check_tensor(
     what: str,
     case: Any = None,
     tol: Tolerance | None = None,
-    hints: Sequence[Hint] = (),
+    hints: Sequence[Recognised] = (),
     check_dtype: bool = True,
     check_values: bool = True,
 ) -> None:
     """Assert ``got`` is a tensor like ``expected``: type, device, dtype, shape, finiteness, values.
 
-    ``check_values=False`` stops after the finiteness check (the caller checks the values its own way).
+    ``hints``: the known mistakes (``Mistake``) to recognise in a wrong answer. ``check_values=False``
+    stops after the finiteness check (the caller checks the values its own way).
     """
     tol = tol or tolerances.for_dtype(expected.dtype)
     if not isinstance(got, torch.Tensor):
-        extra = " (convert with torch.from_numpy, or stay in torch throughout)" if "numpy" in _type_of(got) else ""
-        fail(what, f"returned {_type_of(got)}; expected a torch.Tensor{extra}", case)
+        check = "missing" if got is None else "numpy" if "numpy" in _type_of(got) else "type"
+        fail(what, f"returned {_type_of(got)}; expected a torch.Tensor", case, check=check)
     if got.device != expected.device:
-        fail(what, f"your tensor is on {got.device}; expected {expected.device}", case)
+        fail(what, f"your tensor is on {got.device}; expected {expected.device}", case, check="device")
     if check_dtype and got.dtype != expected.dtype:
-        fail(what, f"your dtype {got.dtype} / expected dtype {expected.dtype} (keep the input's dtype)", case)
+        fail(what, f"your dtype {got.dtype} / expected dtype {expected.dtype} (keep the input's dtype)", case,
+             check="dtype")
     if tuple(got.shape) != tuple(expected.shape):
-        hint = _first_hint_shape(got, hints)
-        fail(what, f"your shape {tuple(got.shape)} / expected shape {tuple(expected.shape)}", case, hint)
+        fail(what, f"your shape {tuple(got.shape)} / expected shape {tuple(expected.shape)}", case, check="shape",
+             **_first_shape_match(got, hints))
     got_c = got.to(expected.dtype)
     bad_nan = torch.isnan(got_c) & ~torch.isnan(expected)
     bad_inf = torch.isinf(got_c) & ~torch.isinf(expected)
     for mask, label in ((bad_nan, "NaN"), (bad_inf, "inf")):
         if bool(mask.any()):
             index = _first_index(mask)
-            fail(
-                what,
-                f"{int(mask.sum())} {label} value(s); first at index {index}, where expected is "
-                f"{_number(expected[index])}",
-                case,
-                _first_hint(got, hints, tol) or "an overflow? exp of a large number is inf: exponentiate only numbers <= 0 (subtract the maximum first)",
-            )
+            fail(what, f"{int(mask.sum())} {label} value(s); first at index {index}, where expected is "
+                 f"{_number(expected[index])}", case, check="nonfinite", **_first_match(got, hints, tol))
     if not check_values:
         return
     close = torch.isclose(got_c, expected, rtol=tol.rtol, atol=tol.atol, equal_nan=True)
@@ -116,20 +156,19 @@ def check_tensor(
             f"{int((~close).sum())} of {close.numel()} values differ; first at index {index}: "
             f"got {_pair(got_c[index], expected[index])} "
             f"(largest error {_number(error.max())}; tolerance {tol.describe()})",
-            case,
-            _first_hint(got, hints, tol),
+            case, check="values", **_first_match(got, hints, tol),
         )
 
 
-def _first_hint_shape(got: torch.Tensor, hints: Sequence[Hint]) -> str | None:
-    for hint in hints:
+def _first_shape_match(got: torch.Tensor, mistakes: Sequence[Recognised]) -> dict[str, str]:
+    for mistake in mistakes:
         try:
-            candidate = hint.wrong_answer()
+            candidate = mistake.wrong_answer()
         except Exception:  # noqa: BLE001
             continue
         if isinstance(candidate, torch.Tensor) and candidate.shape == got.shape:
-            return hint.message
-    return None
+            return _recognised(mistake)
+    return {}
 
 
 def _first_index(mask: torch.Tensor) -> tuple[int, ...]:
@@ -152,23 +191,25 @@ def _number(value: Any, digits: int = 6) -> str:
     return f"{number:.{digits}g}"
 
 
-def check_int(got: Any, expected: int, *, what: str, case: Any = None, hints: Sequence[Hint] = ()) -> None:
+def check_int(got: Any, expected: int, *, what: str, case: Any = None, hints: Sequence[Recognised] = ()) -> None:
     """Assert ``got`` is exactly the Python int ``expected`` (bools and floats are wrong types)."""
     if isinstance(got, bool) or not isinstance(got, int):
         fail(what, f"returned {_type_of(got)} {got!r}; expected the int {expected}", case,
-             "use // (floor division); / gives a float" if isinstance(got, float) else None)
+             check="int_from_float" if isinstance(got, float) else "int_type")
     if got != expected:
-        hint = next((h.message for h in hints if _safe(h.wrong_answer) == got), None)
-        fail(what, f"got {got}, expected {expected}", case, hint)
+        recognised = next((mistake for mistake in hints if _safe(mistake.wrong_answer) == got), None)
+        fail(what, f"got {got}, expected {expected}", case, check="int_value",
+             **(_recognised(recognised) if recognised else {}))
 
 
 def check_float(got: Any, expected: float, *, what: str, case: Any = None, tol: Tolerance = tolerances.FLOAT32) -> None:
     """Assert ``got`` is a real number (int or float, not a tensor) close to ``expected``."""
     if isinstance(got, bool) or not isinstance(got, (int, float)):
-        fail(what, f"returned {_type_of(got)}; expected a Python float (use .item() on a 0-d tensor)", case)
+        fail(what, f"returned {_type_of(got)}; expected a Python float", case, check="float_type")
     if not math.isclose(float(got), expected, rel_tol=tol.rtol, abs_tol=tol.atol):
         digits = 6 if f"{float(got):.6g}" != f"{expected:.6g}" else 12  # never "got 66.6667, expected 66.6667"
-        fail(what, f"got {float(got):.{digits}g}, expected {expected:.{digits}g} (tolerance {tol.describe()})", case)
+        fail(what, f"got {float(got):.{digits}g}, expected {expected:.{digits}g} (tolerance {tol.describe()})", case,
+             check="float_value")
 
 
 def _safe(compute: Callable[[], Any]) -> Any:

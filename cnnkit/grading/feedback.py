@@ -1,54 +1,37 @@
-"""Turn a failed grader test's exception into a status and a short, teaching message."""
+"""Turn a failed grader test's exception into a status and a short, teaching message.
+
+A failure is explained in parts (``Failure``): the status, the message (what was checked, what is
+wrong, on which input, expected vs got), the hint chosen by the check and the mistake it
+recognised (``cnnkit.grading.hints``, at the instructor's level), Hypothesis's smallest failing
+example, and the student's own file and line when their code raised. ``group`` names the failure
+so that one mistake seen by several checks is shown once (``cnnkit.grading.reports``).
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from hypothesis.errors import Flaky
 
-from cnnkit.sandbox import StudentCodeError, StudentError
+from cnnkit.grading.checks import CheckFailure
+from cnnkit.grading.hints import DEFAULT_LEVEL, hint_for
+from cnnkit.sandbox import (FlaggedCode, ForbiddenCall, StudentCodeError, StudentCrash, StudentError,
+                            StudentTimeout)
 
 MAX_FEEDBACK = 1500
 
-_GRAPH = ("autograd needs a graph from the inputs to the output: build the result from torch operations "
-          "(slicing, F.pad, unfold, einsum, matmul, torch.stack); .item(), .numpy() or torch.tensor(...) of "
-          "computed numbers cut it")
-_NO_GRADIENT = ("gradient", "NoneType")
 
-#: Method hints: the stubs state what to compute, not how; once a failure shows a student is stuck
-#: on the how, the feedback says how others do it. (exercise, status or None for any, words that
-#: must all appear in the message, the hint).
-METHOD_HINTS: tuple[tuple[str, str | None, tuple[str, ...], str], ...] = (
-    ("ex2_conv2d", "timeout", (), "a Python loop over every output pixel is slow: x.unfold(dim, size, step) on "
-     "axes 2 and 3 (after F.pad) cuts all windows at once, (N, C_in, H_out, W_out, kH, kW), and torch.einsum "
-     "(or a reshape and a matmul) contracts them with the weights"),
-    ("ex2_conv2d", None, ("your shape",), "pad first, F.pad(x, (pw, pw, ph, ph)) (the width pair comes first), "
-     "then each axis has exercise 1's number of window positions"),
-    ("ex2_conv2d", None, _NO_GRADIENT, _GRAPH),
-    ("ex3_pooling", "timeout", (), "cut all windows at once: F.pad, then x.unfold(2, kH, sH).unfold(3, kW, sW) "
-     "gives (N, C, H_out, W_out, kH, kW); reduce the last two axes (amax, mean)"),
-    ("ex3_pooling", None, ("your shape",), "pad first (F.pad(x, (pw, pw, ph, ph), value=...)); windows start every "
-     "stride pixels, exercise 1's formula per axis, and stride=None means the kernel size"),
-    ("ex3_pooling", None, _NO_GRADIENT, _GRAPH),
-    *(("ex4_activations", None, (bad,), "for x >= 0 use 1 / (1 + exp(-x)), for x < 0 the equal exp(x) / (1 + exp(x)): "
-       "every exponent is then <= 0; torch.where picks per element, so give each branch only its own half "
-       "(torch.where(x >= 0, x, 0.0))") for bad in ("inf value", "NaN value")),
-    ("ex5_dropout", None, _NO_GRADIENT, _GRAPH),
-    ("ex6_softmax", None, _NO_GRADIENT, _GRAPH),
-    ("ex10_conv_backward", "timeout", (), "a Python loop over every output pixel is slow: F.pad, then unfold on "
-     "axes 2 and 3 gives the forward pass's windows (N, C_in, H_out, W_out, kH, kW), which einsum (or a reshape "
-     "and a matmul) contracts with grad_out into grad_weight; for grad_x, add grad_out times each kernel entry "
-     "back with one strided slice per kernel offset (kH * kW of them), or F.fold (col2im), then crop the padding"),
-    ("ex11_pool_backward", "timeout", (), "cut all windows at once (F.pad, unfold on axes 2 and 3), flatten each "
-     "and take argmax (max pooling); add every window's shares back with F.fold, scatter_add or one strided slice "
-     "per kernel offset, then crop the padding"),
-)
+@dataclass(frozen=True)
+class Failure:
+    """One failed test, explained."""
 
-
-def method_hint(exercise: str, status: str, text: str) -> str | None:
-    """The method hint for a failure of ``exercise`` whose message is ``text``, if one matches."""
-    for module, wanted, words, hint in METHOD_HINTS:
-        if module == exercise and wanted in (None, status) and all(word in text for word in words):
-            return hint
-    return None
+    status: str  # failed / error / timeout / forbidden (see ``status_of``)
+    feedback: str  # what the student reads
+    check: str = ""  # the check that failed ("shape", "values", "timeout", "raised", ...)
+    mistake: str = ""  # the known mistake the answer matched, if any
+    where: str = ""  # the student's file:line the error points at, if their code raised
+    group: str = ""  # failures with the same group are one mistake (shown once)
 
 
 def _leaf(exc: BaseException) -> BaseException:
@@ -81,24 +64,64 @@ def status_of(exc: BaseException) -> str:
     return "error"
 
 
-def describe_failure(exc: BaseException, exercise: str) -> str:
-    """The message, the minimal failing example Hypothesis found, and the student's traceback."""
-    leaf = _leaf(exc)
+def _check_of(leaf: BaseException, exc: BaseException) -> str:
+    """The name of what failed, for hints and grouping."""
     if isinstance(exc, Flaky):
-        text = (f"{exercise}: your code gave different results for the same input "
+        return "flaky"
+    if isinstance(leaf, CheckFailure):
+        return leaf.check
+    if isinstance(leaf, StudentCodeError):
+        return "not_implemented" if leaf.exc_type == "NotImplementedError" else "raised"
+    for kind, name in ((StudentTimeout, "timeout"), (ForbiddenCall, "forbidden"), (FlaggedCode, "flagged"),
+                       (StudentCrash, "crash")):
+        if isinstance(leaf, kind):
+            return name
+    if isinstance(leaf, StudentError):
+        return "student"
+    return "" if isinstance(leaf, AssertionError) else "grader"
+
+
+def _message(leaf: BaseException, exc: BaseException, exercise: str) -> str:
+    if isinstance(exc, Flaky):
+        return (f"{exercise}: your code gave different results for the same input "
                 "(unseeded randomness, or state kept between calls)")
-    elif isinstance(leaf, (AssertionError, StudentError)):
-        text = str(leaf).strip() or type(leaf).__name__
-    else:
-        text = f"grader error (not your fault; please report it): {type(leaf).__name__}: {leaf}"
-    hint = method_hint(exercise, status_of(exc), text)
-    if hint and "hint:" not in text:
+    if isinstance(leaf, CheckFailure):
+        return leaf.text()
+    if isinstance(leaf, (AssertionError, StudentError)):
+        return str(leaf).strip() or type(leaf).__name__
+    return f"grader error (not your fault; please report it): {type(leaf).__name__}: {leaf}"
+
+
+def _subject(leaf: BaseException, text: str) -> str:
+    """What a failure is about, for grouping: the function checked (``conv2d``), else the message's
+    first line with its numbers blanked (the same mistake on other inputs gives other numbers)."""
+    if isinstance(leaf, CheckFailure) and leaf.check:
+        return re.split(r"[\s(:]", leaf.what.split(".")[-1].strip(), maxsplit=1)[0]
+    return re.sub(r"\d+(\.\d+)?", "#", text.splitlines()[0] if text else "")[:200]
+
+
+def explain(exc: BaseException, exercise: str, hints: str = DEFAULT_LEVEL) -> Failure:
+    """A failed test's ``Failure``: status, feedback text (hint at level ``hints``), and its group."""
+    leaf = _leaf(exc)
+    status, check = status_of(exc), _check_of(leaf, exc)
+    mistake = leaf.mistake if isinstance(leaf, CheckFailure) else ""
+    where = leaf.where if isinstance(leaf, StudentCodeError) else ""
+    text = _message(leaf, exc, exercise)
+    hint = hint_for(exercise, check, mistake, hints) or (
+        leaf.hint if isinstance(leaf, CheckFailure) and hints != "none" else "")
+    if hint:
         text += f"\n  hint: {hint}"
     example = _falsifying_example(exc) or _falsifying_example(leaf)
     if example:
         text += f"\n  smallest failing example: {example}"
     if isinstance(leaf, StudentCodeError) and leaf.student_traceback:
-        text += "\n  where (your code):\n" + "\n".join("    " + l for l in leaf.student_traceback.strip().splitlines()[-6:])
+        text += "\n  " + "\n  ".join(leaf.student_traceback.strip().splitlines())
     if len(text) > MAX_FEEDBACK:
         text = text[: MAX_FEEDBACK - 20] + " ... (truncated)"
-    return text
+    subject = where or _subject(leaf, _message(leaf, exc, exercise))
+    return Failure(status, text, check, mistake, where, group="|".join((status, check, mistake, subject)))
+
+
+def describe_failure(exc: BaseException, exercise: str, hints: str = DEFAULT_LEVEL) -> str:
+    """The feedback text of a failed test (``explain(...).feedback``)."""
+    return explain(exc, exercise, hints).feedback

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import sys
 import tempfile
 import time
@@ -23,21 +24,29 @@ from pathlib import Path
 from typing import Any
 
 from cnnkit import paths, spec
+from cnnkit.errors import FAULT, CommandError
 from cnnkit.grading import server
+from cnnkit.sandbox.confine import LEVELS, REQUIRE_ENV
 from cnnkit.sandbox.timeouts import TimeoutMemory
 
 #: pytest exit codes that mean "grading completed" (0: all passed, 1: some tests failed).
 COMPLETED_EXIT_CODES = (0, 1)
 
 
-#: Every grading run keeps its report in a private folder under this one, and every sandbox is
-#: denied the whole of it: student code in one submission of a parallel batch can neither read
-#: nor overwrite the in-progress report of another.
-REPORTS_ROOT = Path(tempfile.gettempdir()) / "cnnkit-reports"
+#: Every grading run keeps its report in a private folder under this one (its scratch folder,
+#: which also holds the run's temporary files, the workers' folders among them), and every sandbox
+#: is denied the whole of it but its own folders: student code in one submission of a parallel
+#: batch can neither read nor overwrite the in-progress report of another. One per user (its
+#: effective uid in the name): in the shared temp folder another user could otherwise create it
+#: first, or plant a link there. ``reports_root`` makes it, or refuses one that is not safely ours.
+REPORTS_ROOT = Path(tempfile.gettempdir()) / f"cnnkit-reports-{os.geteuid()}"
+#: Searchable but not listable by others: workers running under ids of their own (the grader is
+#: root: ``cnnkit.sandbox.confine.worker_uid``) pass through to their folders, whose names are random.
+_PASS_THROUGH = 0o711
 
 
 #: Isolation levels (see ``cnnkit.sandbox.confine``), weakest first.
-ISOLATION_LEVELS = ("advisory", "partial", "strong")
+ISOLATION_LEVELS = LEVELS
 
 
 class GraderFault(RuntimeError):
@@ -77,11 +86,92 @@ def snapshot_submission(submission: Path, target: Path) -> Path:
     return target
 
 
+def required_isolation(explicit: str = "") -> str:
+    """The stronger of ``explicit`` (``--require-isolation``) and ``CNNKIT_REQUIRE_ISOLATION``: either
+    one fails closed the same way. ``IsolationTooWeak`` for a value of the variable that is no level."""
+    from_env = os.environ.get(REQUIRE_ENV, "").strip()
+    if from_env and from_env not in ISOLATION_LEVELS:
+        raise IsolationTooWeak(f"{REQUIRE_ENV}={from_env!r} is not an isolation level ({', '.join(ISOLATION_LEVELS)}); "
+                          "no grade given")
+    return max((explicit, from_env), key=lambda level: ISOLATION_LEVELS.index(level) if level else -1)
+
+
+def reports_mode() -> int:
+    """The mode of ``REPORTS_ROOT``: 0o711 (``_PASS_THROUGH``) where the grader is root, as its workers run
+    under uids of their own and must pass through it to their folders; else 0o700, as the workers keep the
+    grader's uid (a user namespace mapping it to itself) and no other user needs to pass at all."""
+    return _PASS_THROUGH if os.geteuid() == 0 else 0o700
+
+
+def reports_root(root: Path | None = None) -> Path:
+    """``REPORTS_ROOT`` (or ``root``), made if needed (mode 0o700, then ``reports_mode``).
+
+    An existing one is used only when it is safely this user's: a folder, not a symbolic link, owned by
+    the effective uid and writable by no group or other user; else ``CommandError`` (exit ``FAULT``, no
+    grade given), as another user could read or replace the reports in it. It is opened without
+    following links and checked and chmodded through that descriptor, so it cannot be swapped between.
+    """
+    folder = REPORTS_ROOT if root is None else root
+    try:
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    try:
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError as error:
+        raise _unsafe(folder, _unsafe_why(folder, error)) from None
+    try:
+        _check_private(descriptor, folder)
+        os.fchmod(descriptor, reports_mode())
+    finally:
+        os.close(descriptor)
+    return folder
+
+
+def _unsafe_why(folder: Path, error: OSError) -> str:
+    """Why ``folder`` could not be opened as a folder (a link, not a folder, or the system's reason)."""
+    if folder.is_symlink():
+        return "it is a symbolic link"
+    if folder.exists() and not folder.is_dir():
+        return "it is not a folder"
+    return error.strerror or str(error)
+
+
+def _check_private(descriptor: int, folder: Path) -> None:
+    """``CommandError`` unless the open folder is owned by the effective uid and no group or other may write it."""
+    status = os.fstat(descriptor)
+    problem = ""
+    if status.st_uid != os.geteuid():
+        problem = f"it belongs to uid {status.st_uid}, not to uid {os.geteuid()}"
+    elif status.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        problem = f"others may write to it (mode {stat.S_IMODE(status.st_mode):o})"
+    if problem:
+        raise _unsafe(folder, problem)
+
+
+def _unsafe(folder: Path, why: str) -> CommandError:
+    """The one error line for a reports folder that is not safely this user's."""
+    return CommandError(f"unsafe reports folder {folder}: {why}; no grade given "
+                        "(remove it, or set TMPDIR to a folder of your own)", FAULT)
+
+
+def run_folder(scratch: Path, name: str) -> Path:
+    """A run's temp folder in its scratch folder (``TMPDIR`` of that run: the workers' folders go there)."""
+    scratch.chmod(_PASS_THROUGH)
+    folder = scratch / name
+    folder.mkdir(mode=_PASS_THROUGH)
+    folder.chmod(_PASS_THROUGH)  # whatever the umask
+    return folder
+
+
 def check_isolation(report: dict[str, Any], required: str) -> None:
     """Raise ``IsolationTooWeak`` when the report's isolation level is below ``required`` ("": no requirement)."""
     if not required:
         return
     isolation = report.get("isolation") or {}
+    tests = [test for exercise in report.get("exercises", []) for test in exercise["tests"]]
+    if not isolation and tests and all(test["status"] in ("flagged", "forbidden") for test in tests):
+        return  # the source check refused every exercise before any of its code ran: nothing was there to confine
     level = isolation.get("level", "not measured (no worker ran)")
     if level not in ISOLATION_LEVELS or ISOLATION_LEVELS.index(level) < ISOLATION_LEVELS.index(required):
         missing = "; ".join(isolation.get("missing") or []) or "see the report's isolation section"
@@ -127,13 +217,14 @@ def pytest_command(
 
 
 def run_pytest(command: list[str], log_path: Path, *, cwd: Path, env: dict[str, str] | None,
-               wall_limit: float | None) -> int | None:
-    """Run a pytest command (``pytest_command``) in its own process group, output to ``log_path``; its
-    exit code, or None when it ran past ``wall_limit`` (then the whole group, fork server and workers
-    included, is killed). The process is a fork of this process's warm grading server
-    (``cnnkit.grading.server``): Python, pytest, Hypothesis and torch are imported once, not per run."""
+               wall_limit: float | None, tmp: Path | None = None) -> int | None:
+    """Run a pytest command (``pytest_command``) in its own process group and cgroup, output to
+    ``log_path``, its temporary files in ``tmp``; its exit code, or None when it ran past ``wall_limit``
+    (then all of it, fork server and workers included, is killed). The process is a fork of this
+    process's warm grading server (``cnnkit.grading.server``): Python, pytest, Hypothesis and torch are
+    imported once, not per run."""
     try:
-        return server.run_pytest(command, log_path, cwd=cwd, env=_environment(env), wall_limit=wall_limit)
+        return server.run_pytest(command, log_path, cwd=cwd, env=_environment(env), wall_limit=wall_limit, tmp=tmp)
     except server.ServerDied as died:
         raise GraderFault(f"{died} (out of memory?); no grade given") from None
 
@@ -250,7 +341,8 @@ def grade_submission(
     ``GraderFault`` when pytest did not grade (collection error, internal error, no report).
     """
     _not_dumpable()
-    REPORTS_ROOT.mkdir(mode=0o700, exist_ok=True)
+    require_isolation = required_isolation(require_isolation)
+    reports = reports_root()
     original = Path(submission).resolve()
     graders_dir = root / "graders"
     selected = list(exercises) if exercises is not None else None
@@ -259,9 +351,9 @@ def grade_submission(
         groups: list[list[str] | None] = list(plan_shards(modules, shards))
     else:
         groups = [selected]
-    with tempfile.TemporaryDirectory(prefix="report-", dir=REPORTS_ROOT) as scratch:
+    with tempfile.TemporaryDirectory(prefix="report-", dir=reports) as scratch:
         snapshot = snapshot_submission(original, Path(scratch) / "submission")
-        denied = [REPORTS_ROOT, original, *deny]
+        denied = [reports, original, *deny]
         variables = _run_variables(env, root, require_isolation)
         shared = ["--cnnkit-timeouts", str(Path(scratch) / "timeouts.jsonl")] if len(groups) > 1 else []
         started = time.monotonic()
@@ -276,8 +368,9 @@ def grade_submission(
                             *shared, *(arg for module in elsewhere for arg in ("--cnnkit-elsewhere", module))],
             )  # fmt: skip
             remaining = None if wall_limit is None else max(0.0, wall_limit - (time.monotonic() - started))
+            tmp = run_folder(Path(scratch), f"tmp-{index}")
             try:
-                exit_code = run_pytest(command, log_path, cwd=root, env=variables, wall_limit=remaining)
+                exit_code = run_pytest(command, log_path, cwd=root, env=variables, wall_limit=remaining, tmp=tmp)
             finally:
                 if shared:  # however it ended, the exercises built on this shard's ones need not wait for it
                     memory = TimeoutMemory(shared[1])
@@ -342,11 +435,11 @@ def collect_graders(root: Path = paths.ROOT, timeout: float = 600.0) -> list[dic
     """Every grader test case in ``root/graders`` (hidden ones too), in curriculum order, without
     running any: the report's tests, each with ``module``, ``test`` (its function), ``points``
     (the test's worth, shared by its cases) and ``doc``."""
-    REPORTS_ROOT.mkdir(mode=0o700, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="collect-", dir=REPORTS_ROOT) as scratch:
+    with tempfile.TemporaryDirectory(prefix="collect-", dir=reports_root()) as scratch:
         report_path, log_path = Path(scratch) / "report.json", Path(scratch) / "pytest.log"
         command = pytest_command(None, report_path, graders_dir=root / "graders")
-        exit_code = run_pytest(command, log_path, cwd=root, env={"CNNKIT_ROOT": str(root)}, wall_limit=timeout)
+        exit_code = run_pytest(command, log_path, cwd=root, env={"CNNKIT_ROOT": str(root)}, wall_limit=timeout,
+                               tmp=run_folder(Path(scratch), "tmp"))
         output = log_path.read_text(errors="replace")
         if exit_code != 0 or not report_path.exists():
             raise CollectionFailed(f"collecting the graders failed (exit {exit_code}):\n{output[-3000:]}")

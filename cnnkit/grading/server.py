@@ -11,11 +11,17 @@ So the guarantees do not change: a fresh process per submission (nothing of one 
 next: each is a fork of the same untouched server), the same wall-clock limit (the run's whole
 process group is killed), the same report.
 
+Each run is also a resource boundary (``cnnkit.sandbox.cgroups``): a cgroup of its own with the
+run's task and memory limits, its workers in cgroups of theirs below it, and everything in it killed
+when the run ends, however it ends (its limit, an out-of-memory kill, the parent's signal) and
+whatever its processes did to their sessions. Its temporary files go to its private scratch folder
+(``tmp`` in the request: the run's ``TMPDIR``), which the parent removes.
+
 The server never runs student code and never imports a grader or a reference solution (the
 runs do, after the fork): what a sandbox worker is forked from holds nothing secret either way.
 
 Protocol (server's standard input and output, one JSON object per line):
-``{"id", "argv", "cwd", "log"}`` -> ``{"id", "pid"}`` when the run started, then ``{"id", "exit"}``
+``{"id", "argv", "cwd", "log", "tmp"}`` -> ``{"id", "pid"}`` when the run started, then ``{"id", "exit"}``
 (the exit status; minus the signal number when killed). End of input: every run still going is
 killed and the server exits, so a parent that dies leaves no grading process behind.
 """
@@ -30,20 +36,37 @@ import selectors
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import IO, Any
 
-#: Imported by the server before it forks any run: what every grading run needs before its first test.
-PRELOAD = (
+from cnnkit import spec
+from cnnkit.sandbox import cgroups
+from cnnkit.sandbox.limits import current as current_limits
+
+#: What every grading run imports before its first test, whatever exercises it grades: torch, pytest's
+#: and Hypothesis's modules, the kit's grading machinery, the MNIST sample's reader (graders of ex13 to
+#: ex15 and their curriculum modules), the sandbox worker and multiprocessing's fork server.
+COMMON_PRELOAD = (
     "torch", "torch.nn.functional", "numpy", "pytest", "_pytest.python", "_pytest.fixtures", "_pytest.terminal",
     "_pytest.assertion.rewrite", "_pytest.capture", "_pytest.logging", "_pytest.junitxml", "hypothesis",
     "hypothesis.strategies", "cnnkit.grading.plugin", "cnnkit.grading.checks", "cnnkit.grading.strategies",
-    "cnnkit.mnist.data", "cnnkit.curriculum.ex7_models", "cnnkit.curriculum.ex8_training",
-    "cnnkit.curriculum.ex9_gradcheck", "cnnkit.curriculum.ex13_own_cnn", "cnnkit.curriculum.ex14_mnist",
-    "cnnkit.sandbox.worker", "multiprocessing.forkserver", "multiprocessing.popen_forkserver",
+    "cnnkit.mnist.data", "cnnkit.sandbox.worker", "multiprocessing.forkserver", "multiprocessing.popen_forkserver",
 )  # fmt: skip
+
+
+def preload_modules() -> tuple[str, ...]:
+    """``COMMON_PRELOAD``, then each exercise's curriculum modules (its spec entry's ``support``: the worker
+    operations and the helpers its graders share), in curriculum order, each once: a new exercise's module
+    is preloaded as soon as its spec entry names it. Kit code only: no grader, no reference solution."""
+    support = (module for exercise in spec.EXERCISES for module in exercise.support)
+    return tuple(dict.fromkeys((*COMMON_PRELOAD, *support)))
+
+
+#: Imported by the server before it forks any run (``preload_modules``).
+PRELOAD = preload_modules()
 #: ``CNNKIT_WARM_UP=0``: the server does not warm torch's kernels up (to measure what that is worth).
 WARM_UP_ENV = "CNNKIT_WARM_UP"
 #: Variables that change nothing for a run and need not start another server when they differ.
@@ -92,8 +115,31 @@ def _warm_up() -> None:
     torch.manual_seed(seed)
 
 
-def _start_run(request: dict[str, Any], protocol: tuple[int, int]) -> int:
-    """Fork one grading run; in the child, run pytest and never return."""
+def _run_group(session: cgroups.Group | None, run_id: int) -> tuple[cgroups.Group | None, cgroups.Group | None]:
+    """The run's cgroup with the run's limits, and its leaf for the run's own processes (v2 allows
+    processes only in leaves; the workers' groups are the run's other children). ``(None, None)``
+    without a backend or when the kernel refuses."""
+    if session is None:
+        return None, None
+    limits = current_limits()
+    try:
+        run = session.child(cgroups.run_name(run_id), tasks=limits.run_tasks, memory=limits.run_memory)
+        return run, run.child("main")
+    except OSError:
+        return None, None
+
+
+def _use_scratch(folder: str) -> None:
+    """In a run: every temporary file (the workers' folders, multiprocessing's sockets) under ``folder``."""
+    import multiprocessing.process
+
+    os.environ["TMPDIR"] = tempfile.tempdir = folder
+    multiprocessing.process.current_process()._config.pop("tempdir", None)
+
+
+def _start_run(request: dict[str, Any], protocol: tuple[int, int], run: cgroups.Group | None,
+               main: cgroups.Group | None) -> int:
+    """Fork one grading run (in cgroup ``main`` below ``run``); in the child, run pytest and never return."""
     pid = os.fork()
     if pid:
         try:
@@ -103,6 +149,11 @@ def _start_run(request: dict[str, Any], protocol: tuple[int, int]) -> int:
         return pid
     try:
         os.setpgid(0, 0)
+        if main is not None:
+            main.join()  # before anything else: all the run starts is inside its boundary
+        cgroups.set_current_run(run)
+        if request.get("tmp"):
+            _use_scratch(request["tmp"])
         for fd in protocol:
             os.close(fd)
         log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -149,6 +200,8 @@ def serve() -> None:
     # batch or a test suite gains ~1.7 s per submission after (measured on the reference).
     warm_up_pending = os.environ.get(WARM_UP_ENV, "1") != "0"
     running: dict[int, Any] = {}  # pid -> request id
+    groups: dict[int, cgroups.Group | None] = {}  # pid -> the run's cgroup
+    session = cgroups.open_session(os.getpid())
     buffer = b""
 
     def reply(message: dict[str, Any]) -> None:
@@ -164,13 +217,14 @@ def serve() -> None:
             if not data:
                 open_input = False
                 for pid in running:
-                    _kill_group(pid)
+                    _end_run(pid, groups.get(pid), wait=False)
             buffer += data
             while b"\n" in buffer:
                 line, buffer = buffer.split(b"\n", 1)
                 request = json.loads(line)
-                pid = _start_run(request, (requests_fd, replies_fd))
-                running[pid] = request["id"]
+                run, main = _run_group(session, request["id"])
+                pid = _start_run(request, (requests_fd, replies_fd), run, main)
+                running[pid], groups[pid] = request["id"], run
                 reply({"id": request["id"], "pid": pid})
         elif not open_input:
             time.sleep(0.05)
@@ -179,10 +233,25 @@ def serve() -> None:
             if not pid:
                 break
             if pid in running:
+                _end_run(pid, groups.pop(pid, None), wait=True)  # nothing of it outlives it
                 reply({"id": running.pop(pid), "exit": _exit_status(status)})
-                if warm_up_pending:
+                if warm_up_pending and open_input:
                     warm_up_pending = False
                     _warm_up()
+    if session is not None:
+        session.remove()
+
+
+def _end_run(pid: int, group: cgroups.Group | None, wait: bool) -> None:
+    """Kill what is left of a run: everything in its cgroup (what left its process group too), else its
+    process group. ``wait``: the run's process is reaped; remove its cgroup once empty."""
+    if group is None:
+        _kill_group(pid)
+    elif wait:
+        group.remove()
+    else:
+        _kill_group(pid)  # its own process is alive: its group id is still its own
+        group.kill(timeout=0.0)
 
 
 def _kill_group(pid: int) -> None:
@@ -201,6 +270,7 @@ class GradingServer:
     """A running server and the runs it is serving (any number at once, from any thread)."""
 
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        cgroups.prepare_delegated()  # cgroup v2, alone in a delegated cgroup: let the server's groups have limits
         self._process = subprocess.Popen(
             # -c, not -m: a worker's start-up would re-run a __main__ module that has a name
             [sys.executable, "-c", "from cnnkit.grading.server import serve; serve()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -212,6 +282,7 @@ class GradingServer:
         self._pids: dict[int, int] = {}
         self._exits: dict[int, int] = {}
         self._alive = True
+        self._active: dict[int, int] = {}  # run id -> pid, for the runs going on (``abort``)
         self.last_pid: int | None = None  # the process group of the latest run
         self.in_flight = 0  # runs asked for and not over
         self.last_used = time.monotonic()
@@ -247,15 +318,18 @@ class GradingServer:
                 self._changed.wait(timeout=remaining if remaining is not None else 1.0)
             return table.pop(run_id)
 
-    def run(self, argv: list[str], log_path: Path, cwd: Path, wall_limit: float | None) -> int | None:
+    def run(self, argv: list[str], log_path: Path, cwd: Path, wall_limit: float | None,
+            tmp: Path | None = None) -> int | None:
         """Run ``pytest argv`` in a fork of the server; its exit status, or None when it ran past
-        ``wall_limit`` seconds (then its whole process group, fork server and workers included, is killed).
-        The caller reserved the server (``reserve``); the run releases it."""
+        ``wall_limit`` seconds (then all of it, fork server and workers included, is killed). ``tmp``:
+        the run's temp folder (private to it; the caller removes it). The caller reserved the server
+        (``reserve``); the run releases it."""
         try:
             with self._lock:
                 run_id = self._next_id
                 self._next_id += 1
-                request = {"id": run_id, "argv": argv, "cwd": str(cwd), "log": str(log_path)}
+                request = {"id": run_id, "argv": argv, "cwd": str(cwd), "log": str(log_path),
+                           "tmp": str(tmp) if tmp is not None else ""}
                 try:
                     self._process.stdin.write((json.dumps(request) + "\n").encode())
                     self._process.stdin.flush()
@@ -270,17 +344,43 @@ class GradingServer:
     def _follow(self, run_id: int, wall_limit: float | None) -> int | None:
         started = time.monotonic()
         pid = self.last_pid = self._wait_for(self._pids, run_id, None)
+        self._active[run_id] = pid
         deadline = None if wall_limit is None else started + wall_limit
         try:
             status = self._wait_for(self._exits, run_id, deadline)
             if status is not None:
                 return status
-            _kill_group(pid)
+            self._kill_run(run_id, pid)
             self._wait_for(self._exits, run_id, None)
             return None
         except ServerDied:
-            _kill_group(pid)  # nothing would reap it now, or stop it at its limit
+            self._kill_run(run_id, pid)  # nothing would reap it now, or stop it at its limit
             raise
+        finally:
+            self._active.pop(run_id, None)
+
+    def _kill_run(self, run_id: int, pid: int) -> None:
+        """Kill a run: its process group, and all of its cgroup (what left the group too)."""
+        _kill_group(pid)
+        session = cgroups.session_of(self._process.pid)
+        if session is not None:
+            session.below(cgroups.run_name(run_id)).kill(timeout=1.0)
+
+    def abort(self) -> None:
+        """Kill every run going on and the server, now (the parent got a signal): the threads waiting
+        for those runs get ``ServerDied`` at once."""
+        for run_id, pid in list(self._active.items()):
+            self._kill_run(run_id, pid)
+        _kill_group(self._process.pid)
+        self._process.wait()
+        self._remove_session()
+
+    def _remove_session(self) -> None:
+        """Remove the server's cgroup and what is left in it (the server removes it itself when it ends
+        normally; not when it was killed)."""
+        session = cgroups.session_of(self._process.pid)
+        if session is not None and session.exists():
+            session.remove()
 
     def close(self) -> None:
         """End the server: at once when it serves no run (it may be warming up, which nobody will use
@@ -294,10 +394,12 @@ class GradingServer:
         except subprocess.TimeoutExpired:
             _kill_group(self._process.pid)  # its own group: the runs have theirs, killed by it or their limit
             self._process.wait()
+        self._remove_session()
 
 
 _servers: dict[tuple[tuple[str, str], ...], GradingServer] = {}
-_servers_lock = threading.Lock()
+_servers_lock = threading.RLock()  # re-entrant: ``abort_all`` may run in a signal handler
+_aborted: list[int] = []  # the signal that ended grading in this process (``abort_all``), if any
 #: Servers kept per process (each holds torch in memory): a new environment closes the least recently
 #: used idle one beyond this (a test suite that sets variables would otherwise gather them).
 MAX_SERVERS = 2
@@ -312,7 +414,11 @@ def reserve(env: dict[str, str], cwd: Path) -> GradingServer:
     """
     key = tuple(sorted((name, value) for name, value in env.items() if name not in IGNORED_ENV))
     with _servers_lock:
+        if _aborted:
+            raise ServerDied(f"grading was stopped (signal {_aborted[0]})")
         server = _servers.get(key)
+        if server is not None and not server.alive:
+            server.close()  # what its runs left (its cgroup) goes with it
         if server is None or not server.alive:
             idle = sorted((s.last_used, k) for k, s in _servers.items() if k != key and not s.in_flight)
             for _, old in idle[: max(0, len(_servers) + 1 - MAX_SERVERS)]:
@@ -323,13 +429,25 @@ def reserve(env: dict[str, str], cwd: Path) -> GradingServer:
 
 
 def run_pytest(command: list[str], log_path: Path, *, cwd: Path, env: dict[str, str],
-               wall_limit: float | None) -> int | None:
+               wall_limit: float | None, tmp: Path | None = None) -> int | None:
     """Run ``python -m pytest ...`` (``command``, as ``cnnkit.grading.runner.pytest_command`` builds it)
-    in a warm server's fork; see ``GradingServer.run``. A server that died is replaced by the next call;
-    the run it was serving raises ``ServerDied`` (not run again: it may have used up its time)."""
+    in a warm server's fork, with ``tmp`` as its temp folder; see ``GradingServer.run``. A server that
+    died is replaced by the next call; the run it was serving raises ``ServerDied`` (not run again: it
+    may have used up its time)."""
     if command[1:3] != ["-m", "pytest"]:
         raise ValueError(f"not a pytest command line: {command[:3]}")
-    return reserve(env, cwd).run(command[3:], log_path, cwd, wall_limit)
+    return reserve(env, cwd).run(command[3:], log_path, cwd, wall_limit, tmp)
+
+
+def abort_all(signum: int) -> None:
+    """This process got signal ``signum``: kill every run and server now, and start no other (a thread
+    asking for one gets ``ServerDied``). The callers' cleanup (temporary folders) then runs as usual."""
+    with _servers_lock:
+        _aborted.append(signum)
+        servers = list(_servers.values())
+        _servers.clear()
+    for server in servers:
+        server.abort()
 
 
 @atexit.register

@@ -46,17 +46,14 @@ class Submission:
         """Forward + backward in the worker; returns ``(output, grads by argument name)``."""
         value, extra = self.op("call_with_grad", function, grad_output, *args, **kwargs)
         if extra.get("grad_error"):
-            fail(f"{self.module}.{function} backward", str(extra["grad_error"]))
-        return value, extra.get("grads", {})
+            fail(f"{self.module}.{function} backward", str(extra["grad_error"]), check="no_graph")
+        return value, extra.get("grads", {})  # no gradients when the output's shape is wrong: its check says so
 
     def _check_not_mutated(self, function: str, extra: dict) -> None:
         mutated = extra.get("mutated") or []
         if mutated:
-            fail(
-                f"{self.module}.{function}",
-                f"modified its input {', '.join(map(repr, mutated))} in place",
-                hint="compute into a new tensor (x * mask, not x.mul_(mask) or x[...] = 0)",
-            )
+            fail(f"{self.module}.{function}", f"modified its input {', '.join(map(repr, mutated))} in place",
+                 check="mutated")
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

@@ -1,2 +1,2 @@
-"""MNIST: the data (``data``), the ``cnnkit compare`` training comparison of exercise 14 (``compare``)
+"""MNIST: the data (``data``), the ``cnnkit compare`` training comparison of exercise 15 (``compare``)
 and the faster drop-in layers it trains with on CPU (``fast_layers``)."""

@@ -3,8 +3,8 @@
 The trusted side (pytest, the graders, the oracles, the report) never executes student code.
 It sends inputs to a worker process, which imports the student's module, runs the requested
 function under a forbidden-API detector, and sends back plain data (tensors, numbers, strings)
-that the trusted side decodes with ``torch.load(weights_only=True)`` and checks itself. A
-student who patches ``torch.allclose`` or the kit's helpers patches them in the worker only.
+in the kit's own format, which the trusted side decodes within bounds (``wire``) and checks itself.
+A student who patches ``torch.allclose`` or the kit's helpers patches them in the worker only.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import importlib
 from typing import Any
 
 from cnnkit.sandbox.errors import (
+    FlaggedCode,
     ForbiddenCall,
     StudentCodeError,
     StudentCrash,
@@ -32,6 +33,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "FlaggedCode",
     "Foreign",
     "ForbiddenCall",
     "GeneratorSeed",

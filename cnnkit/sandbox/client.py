@@ -1,9 +1,17 @@
-"""Trusted side of the sandbox: start a worker for one exercise module and call into it."""
+"""Trusted side of the sandbox: start a worker for one exercise module and call into it.
+
+Each worker gets a folder of its own (``Sandbox``), made in this process's temp folder: in a
+grading run that is the run's private scratch folder (``cnnkit.grading.server`` points ``TMPDIR``
+there), removed with it however the run ends. Each worker also gets a cgroup of its own under the
+run's (``cnnkit.sandbox.cgroups``), removed when it stops.
+"""
 
 from __future__ import annotations
 
 import ast
 import dataclasses
+import itertools
+import mmap
 import multiprocessing
 import os
 import pickle
@@ -22,8 +30,10 @@ from typing import Any
 import torch
 
 from cnnkit import spec
-from cnnkit.sandbox import confine, wire
+from cnnkit.sandbox import cgroups, confine, wire
+from cnnkit.sandbox.confine import ISOLATION_ENV, REQUIRE_ENV
 from cnnkit.sandbox.errors import (
+    FlaggedCode,
     ForbiddenCall,
     StudentCodeError,
     StudentCrash,
@@ -31,19 +41,15 @@ from cnnkit.sandbox.errors import (
     StudentTimeout,
     TimedOutEarlier,
 )
+from cnnkit.sandbox.limits import Limits, current, describe_size
 from cnnkit.sandbox.ops import functions_called
 from cnnkit.sandbox.timeouts import TimeoutMemory
 from cnnkit.sandbox.worker import InheritedFd, WorkerConfig, serve
 
-#: The largest reply the trusted side reads (a trained model's weights are a few MB).
-MAX_REPLY_BYTES = 256 << 20
+#: Replies at least this large are read into an anonymous mapping (memory taken as bytes arrive).
+_MAPPED_REPLY = 1 << 20
 STARTUP_TIMEOUT = 120.0  # seconds for a fresh worker to say it is ready (not the student's time)
 _context: multiprocessing.context.ForkServerContext | None = None
-#: ``CNNKIT_ISOLATION=advisory`` switches the OS layers off (to show what a report then says, or
-#: to compare timings); anything else means "every layer this system offers".
-ISOLATION_ENV = "CNNKIT_ISOLATION"
-#: ``CNNKIT_REQUIRE_ISOLATION=strong|partial``: workers below it refuse to run student code.
-REQUIRE_ENV = "CNNKIT_REQUIRE_ISOLATION"
 #: The isolation record of every worker this process started (see ``isolation_summary``).
 ISOLATION_RECORDS: list[dict[str, Any]] = []
 
@@ -61,11 +67,6 @@ def isolation_summary() -> dict[str, Any] | None:
         return None
     weakest = min(ISOLATION_RECORDS, key=lambda record: confine.LEVELS.index(record["level"]))
     return {**weakest, "workers": len(ISOLATION_RECORDS)}
-
-
-def _run_as_unprivileged() -> bool:
-    """Whether workers will drop to ``confine.UNPRIVILEGED_ID`` (root on Linux, OS layers on)."""
-    return sys.platform.startswith("linux") and os.geteuid() == 0 and os.environ.get(ISOLATION_ENV) != "advisory"
 
 
 #: Workers' modules: the fork server has them imported before it forks any worker.
@@ -217,8 +218,7 @@ class SandboxConfig:
 
     submission_dir: Path
     denied_roots: list[Path] = field(default_factory=list)
-    memory_limit_bytes: int = 4 << 30
-    output_limit_bytes: int = 1 << 20
+    limits: Limits = field(default_factory=current)  # memory, tasks, disk, output, reply size
     threads: int = 1
     timeout_scale: float = 1.0  # multiply every exercise's call timeout (slow machines)
     isolation: str = field(default_factory=lambda: os.environ.get(ISOLATION_ENV, "auto"))
@@ -239,10 +239,16 @@ class Sandbox:
     restarted and the next test runs.
     """
 
-    def __init__(self, module: str, config: SandboxConfig) -> None:
+    _starts = itertools.count()
+
+    def __init__(self, module: str, config: SandboxConfig, given: dict[str, str] | None = None) -> None:
+        """``given``: modules the exercise builds on, as source, used instead of the submission's files (the
+        reference versions: the exercise is then graded on its own code alone; ``WorkerConfig.given_modules``)."""
         self.module = module
         self.config = config
-        # workdir (trusted, 0o711): submission/ and tmp/ (the worker's), output.txt and canary (trusted only)
+        self.given = dict(given or {})
+        # workdir (trusted, 0o711): submission/ (read-only to the worker), tmp/ (its writable folder: a
+        # private tmpfs mounted there in its own mount namespace), output.txt and canary (trusted only)
         self._workdir = Path(tempfile.mkdtemp(prefix=f"cnnkit-{module}-"))
         self._copy = self._workdir / "submission"
         self._temp = self._workdir / "tmp"
@@ -250,6 +256,7 @@ class Sandbox:
         self._canary = self._workdir / "canary"
         self._process: multiprocessing.process.BaseProcess | None = None
         self._connection: Any = None
+        self._cgroup: cgroups.Group | None = None
         self._import_failure: StudentError | None = None
         self._test_failure: StudentError | None = None
         self._test_name = ""
@@ -258,17 +265,19 @@ class Sandbox:
         self._capture_fd = os.open(self._capture, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
         self._canary.write_text("if a worker can read this, the filesystem confinement is not in force\n")
         self._copy.mkdir()
-        self._temp.mkdir()
+        self._temp.mkdir(mode=0o700)
         self._copy_submission()
         try:
             self._source = source_names(_read_regular(self._copy / f"{module}.py"))
         except (OSError, _NotRegular):
             self._source = None
-        if _run_as_unprivileged():
-            self._workdir.chmod(0o711)
-            self._canary.chmod(0o644)  # only Landlock keeps the worker out, which is what the probe measures
-            for path in [self._copy, self._temp, *self._copy.iterdir()]:
-                os.chown(path, confine.UNPRIVILEGED_ID, confine.UNPRIVILEGED_ID)
+        # Workers started as root run under ids of their own: they pass through the workdir, read
+        # their copy (its owner stays root: read-only to them) and the canary (only Landlock keeps them
+        # out of it, which is what the probe measures); tmp/ is theirs only as the tmpfs mounted there.
+        self._workdir.chmod(0o711)
+        self._canary.chmod(0o644)
+        for path in [self._copy, *self._copy.iterdir()]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def _copy_submission(self) -> None:
@@ -277,6 +286,8 @@ class Sandbox:
         if not source.is_dir():
             return
         for path in sorted(source.glob("*.py")):
+            if path.stem in self.given:
+                continue  # the given version is used instead
             target = self._copy / path.name
             try:
                 data = _read_regular(path)
@@ -299,10 +310,14 @@ class Sandbox:
             denied_roots=[str(Path(root).resolve()) for root in self.config.denied_roots],
             isolation=self.config.isolation,
             require=self.config.require,
-            memory_limit_bytes=self.config.memory_limit_bytes,
-            output_limit_bytes=self.config.output_limit_bytes,
+            limits=self.config.limits,
             threads=self.config.threads,
+            given_modules=self.given,
         )
+        self._cgroup = self._make_cgroup()
+        if self._cgroup is not None:
+            worker_config.cgroup = self._cgroup.as_paths()
+            worker_config.cgroup_version = self._cgroup.backend.version
         process = context.Process(target=serve, args=(child_end, worker_config), daemon=True)
         process.start()
         child_end.close()
@@ -323,6 +338,19 @@ class Sandbox:
         if not reply.get("ready"):
             raise RuntimeError("the grading worker did not start")
 
+    def _make_cgroup(self) -> cgroups.Group | None:
+        """A cgroup for the next worker, under the run's, with the worker's limits (None: no backend, or
+        the OS layers are switched off; the worker then says what bounds it instead)."""
+        parent = cgroups.worker_parent() if self.config.isolation != "advisory" else None
+        if parent is None:
+            return None
+        limits = self.config.limits
+        try:
+            return parent.child(f"worker-{os.getpid()}-{next(self._starts)}", tasks=limits.worker_tasks,
+                                memory=limits.worker_memory)
+        except OSError:
+            return None
+
     def _stop(self) -> None:
         if self._process is not None:
             if self._process.is_alive():
@@ -332,6 +360,9 @@ class Sandbox:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+        if self._cgroup is not None:
+            self._cgroup.remove()  # and whatever was still in it
+            self._cgroup = None
 
     def close(self) -> None:
         """Stop the worker and delete the private copy of the submission."""
@@ -366,6 +397,8 @@ class Sandbox:
         used = self._source.used_by(functions_called(op, args)) if self._source is not None else None
         calls = []
         for module in exercise.depends_on:
+            if module in self.given:
+                continue  # not the student's: their timeouts do not apply
             functions = spec.exercise(module).functions
             chosen = [f for f in functions if f in named]
             if not chosen:
@@ -438,13 +471,14 @@ class Sandbox:
                 ready = True
             if ready:
                 try:
-                    return wire.loads_reply(self._read_message(deadline, starting))
+                    return self._decode(self._read_message(deadline, starting))
                 except (EOFError, OSError):
                     break  # the worker died
                 except (StudentCrash, StudentTimeout, RuntimeError):
                     raise
                 except Exception as exc:  # noqa: BLE001 - a malformed reply is the student's doing
-                    raise StudentCrash(f"the worker sent an unreadable reply ({type(exc).__name__})") from None
+                    raise StudentCrash(f"{self.module}: the worker sent a reply the grader refuses to read "
+                                       f"({type(exc).__name__}: {str(exc)[:200]})") from None
             if remaining <= 0:
                 if starting:
                     raise RuntimeError(f"the grading worker did not start within {timeout:.0f} s")
@@ -456,40 +490,60 @@ class Sandbox:
             raise RuntimeError("the grading worker died while starting")
         raise StudentCrash(self._death_message())
 
-    def _read_message(self, deadline: float, starting: bool) -> bytes:
+    def _decode(self, message: memoryview) -> dict:
+        """The reply in ``message``, decoded within ``Limits.reply_values`` (see ``wire``)."""
+        try:
+            return wire.loads_reply(message, self.config.limits.reply_values)
+        finally:
+            message.release()
+
+    def _read_message(self, deadline: float, starting: bool) -> memoryview:
         """One message in ``multiprocessing.Connection``'s framing, read before ``deadline``.
 
         Not ``recv_bytes``: the worker's code can write anything to its end of the pipe, and a forged
-        length would leave ``recv_bytes`` waiting, past every limit, for bytes that never come.
+        length would leave ``recv_bytes`` waiting, past every limit, for bytes that never come. The
+        length is checked against ``Limits.reply_bytes`` before anything is allocated, and the bytes go
+        into an anonymous mapping of that length, whose memory is only taken as they arrive.
         """
         (size,) = struct.unpack("!i", self._read_exact(4, deadline, starting))
         if size == -1:
             (size,) = struct.unpack("!Q", self._read_exact(8, deadline, starting))
-        if not 0 <= size <= MAX_REPLY_BYTES:
+        if not 0 <= size <= self.config.limits.reply_bytes:
             raise StudentCrash(f"{self.module}: the worker sent a reply of {size} bytes, which the grader refuses "
-                               "(did your code write to the process's file descriptors?)")
-        return self._read_exact(size, deadline, starting)
+                               f"(the limit is {describe_size(self.config.limits.reply_bytes)}; did your code "
+                               "write to the process's file descriptors?)")
+        # Small replies (nearly all) in a plain buffer; a large one in a mapping, touched only as it arrives.
+        view = memoryview(bytearray(size) if size < _MAPPED_REPLY else mmap.mmap(-1, size))
+        self._read_into(view, deadline, starting)
+        return view
 
     def _read_exact(self, count: int, deadline: float, starting: bool) -> bytes:
-        fd, parts = self._connection.fileno(), []
-        while count:
+        buffer = bytearray(count)
+        self._read_into(memoryview(buffer), deadline, starting)
+        return bytes(buffer)
+
+    def _read_into(self, view: memoryview, deadline: float, starting: bool) -> None:
+        fd, at = self._connection.fileno(), 0
+        while at < len(view):
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
                 if starting:
                     raise RuntimeError("the grading worker did not start in time")
                 raise StudentTimeout(f"{self.module}: your code ran longer than the limit (its reply never "
                                      "arrived whole)")
-            data = os.read(fd, min(count, 1 << 20))
-            if not data:
+            count = os.readv(fd, [view[at : at + (1 << 20)]])
+            if not count:
                 raise EOFError
-            parts.append(data)
-            count -= len(data)
-        return b"".join(parts)
+            at += count
 
     def _death_message(self) -> str:
         if self._process is not None:
             self._process.join(timeout=2)  # reap it, so that its exit status is known
         code = self._process.exitcode if self._process is not None else None
+        if self._cgroup is not None and self._cgroup.oom_killed():
+            limit = describe_size(self.config.limits.worker_memory)
+            return (f"{self.module}: the process running your code was killed for using more memory than its "
+                    f"limit of {limit} (memory of files it wrote and of memfd counts too)")
         if code is not None and code < 0:
             how = f"was killed by signal {-code}"
             if -code == 9:
@@ -504,19 +558,24 @@ class Sandbox:
             extra = {key: wire.decode(item) for key, item in reply.items() if key not in ("ok", "value")}
             return value, extra
         kind = reply.get("kind")
+        if kind == "flagged":  # the run-time detector found itself switched off, patched or retargeted
+            findings = [str(item) for item in reply.get("findings", [])]
+            raise FlaggedCode(f"{self.module}: flagged for review: while your code ran, the exercise rules' detector "
+                              f"found {'; '.join(findings)} (no exercise needs torch's mode stacks, custom operators "
+                              "or the kit: compute with ordinary tensor operations)", findings)
         if kind == "forbidden":
             calls = [str(call) for call in reply.get("calls", [])]
             raise ForbiddenCall(f"{self.module}: your code called {', '.join(calls)}, which this exercise forbids", calls)
         exc_type = str(reply.get("type", "Exception"))
         message = str(reply.get("message", ""))
-        trace = str(reply.get("traceback", ""))
+        trace, where = str(reply.get("traceback", "")), str(reply.get("where", ""))
         if kind == "import":
             failure = StudentCodeError(
-                f"{self.module}.py could not be imported: {exc_type}: {message}", exc_type, trace
+                f"{self.module}.py could not be imported: {exc_type}: {message}", exc_type, trace, where
             )
             self._import_failure = failure
             raise failure
-        raise StudentCodeError(_describe_raise(exc_type, message), exc_type, trace)
+        raise StudentCodeError(_describe_raise(exc_type, message), exc_type, trace, where)
 
     def output_tail(self, limit: int = 1000) -> str:
         """The last ``limit`` characters the student's code printed (stdout and stderr)."""

@@ -4,18 +4,25 @@ Applied by the worker right after the fork, before any student code runs and bef
 thread exists (Landlock and seccomp bind the calling thread and the threads it creates later;
 ``confine`` refuses to run with more than one thread). In order:
 
-1. ``PR_SET_NO_NEW_PRIVS`` and ``PR_SET_DUMPABLE 0``; when running as root, an unprivileged
-   uid/gid (65534) with every capability dropped, except ``CAP_DAC_READ_SEARCH`` when the
+1. ``PR_SET_NO_NEW_PRIVS`` and ``PR_SET_DUMPABLE 0``; when running as root, a uid/gid of the
+   worker's own (``worker_uid``: unique among live workers, so that its ``RLIMIT_NPROC`` bounds
+   its tasks alone) with every capability dropped, except ``CAP_DAC_READ_SEARCH`` when the
    interpreter lives where that uid cannot read (e.g. ``/root/.pyenv``): then reads are bounded
    by Landlock alone, writes and signals by the uid too.
 2. **Landlock** (allow-list): read-only the interpreter, site-packages, the kit's package, system
-   libraries, ``/proc/self`` and CPU topology; read-write only the worker's submission copy and
-   its temp folder. ABI >= 4: TCP bind/connect denied. ABI >= 6: signals and abstract UNIX
-   sockets scoped to the worker.
-3. **seccomp-bpf** (x86_64): no exec, no new processes, no sockets, no ptrace, no signals to
-   other processes, no io_uring/bpf/userfaultfd/namespaces/mounts; x32 numbers rejected.
-   Denied calls fail with ``EPERM`` (``clone3``: ``ENOSYS``, so glibc falls back to ``clone``),
-   so student code gets an ordinary ``PermissionError`` rather than a dead worker.
+   libraries, ``/proc/self``, CPU topology and the worker's copy of the submission; read-write
+   only its temp folder (a private tmpfs: ``private_tmpfs``). ABI >= 4: TCP bind/connect denied.
+   ABI >= 6: signals and abstract UNIX sockets scoped to the worker.
+3. **seccomp-bpf** (x86_64): no exec, no new processes, no new session or process group, no
+   memfd or SysV/POSIX IPC (memory no limit would count, or that outlives the worker), no
+   sockets, no ptrace, no signals to other processes, no io_uring/bpf/userfaultfd/namespaces/
+   mounts; x32 numbers rejected. Denied calls fail with ``EPERM`` (``clone3``: ``ENOSYS``, so glibc
+   falls back to ``clone``), so student code gets an ordinary ``PermissionError`` rather than a
+   dead worker.
+
+The resource bounds (tasks, memory, writable space, the kill at the end) come from the worker's
+cgroup (``cnnkit.sandbox.cgroups``) or, where there is none, from these fallbacks;
+``resource_bounds`` says which holds each, and ``Confinement.level`` is ``strong`` only when all do.
 
 Why raw syscalls through ctypes rather than a library: ``pyseccomp`` (0.1.x) needs the C library
 libseccomp, which many grading images lack, and no maintained Python Landlock binding exists on
@@ -39,7 +46,17 @@ from pathlib import Path
 
 #: Isolation levels, weakest first.
 LEVELS = ("advisory", "partial", "strong")
-UNPRIVILEGED_ID = 65534  # "nobody" on most distributions
+#: ``CNNKIT_ISOLATION=advisory`` switches the OS layers off (to show what a report then says, or to
+#: compare timings); anything else means "every layer this system offers".
+ISOLATION_ENV = "CNNKIT_ISOLATION"
+#: ``CNNKIT_REQUIRE_ISOLATION=strong|partial``: the same as ``--require-isolation`` (no student code runs
+#: below it, and no grade is given).
+REQUIRE_ENV = "CNNKIT_REQUIRE_ISOLATION"
+#: Workers started as root run as ``WORKER_UID_BASE + <their pid>`` (uid and gid): an id of their own
+#: while they live, far above the ids of users, system services and containers' subordinate ranges.
+WORKER_UID_BASE = 0x7E000000
+#: The resource bounds ``strong`` requires (``resource_bounds``).
+BOUNDS = ("tasks", "memory", "disk", "kill")
 
 # -- prctl / capabilities ------------------------------------------------------------------------
 PR_SET_DUMPABLE = 4
@@ -115,6 +132,13 @@ X86_64_DENIED = {
     "migrate_pages": 256, "setuid": 105, "setgid": 106, "setreuid": 113, "setregid": 114,
     "setresuid": 117, "setresgid": 119, "setgroups": 116, "setfsuid": 122, "setfsgid": 123,
     "capset": 126, "personality": 135, "uselib": 134, "ustat": 136, "sysfs": 139,
+    # a new session or process group would leave the run's group, which is killed when the run ends
+    "setsid": 112, "setpgid": 109,
+    # memory that RLIMIT_AS does not count, or that outlives the worker
+    "memfd_create": 319, "memfd_secret": 447, "shmget": 29, "shmat": 30, "shmctl": 31, "semget": 64,
+    "semop": 65, "semctl": 66, "semtimedop": 220, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71,
+    "mq_open": 240, "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244,
+    "mq_getsetattr": 245,
 }  # fmt: skip
 #: Calls allowed only when their first argument names this process (kill: pid; prlimit64: 0 too).
 X86_64_OWN_PID = {"kill": 62, "tgkill": 234, "rt_sigqueueinfo": 129, "rt_tgsigqueueinfo": 297}
@@ -127,16 +151,20 @@ class ConfinementError(RuntimeError):
 
 @dataclass
 class Confinement:
-    """What was applied in this worker, and the resulting isolation level."""
+    """What was applied in this worker, the resource bounds that hold, and the resulting isolation level."""
 
     applied: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     landlock_abi: int = 0
+    bounds: dict[str, str] = field(default_factory=dict)  # BOUNDS name -> what holds it
 
     @property
     def level(self) -> str:
-        has = set(self.applied)
-        if {"landlock", "seccomp", "no_new_privs"} <= has:
+        """``strong``: Landlock, seccomp and no-new-privileges in force, and every resource bound
+        (tasks, memory, writable space, the kill at the end) held; ``partial``: Landlock or seccomp;
+        ``advisory``: neither (Python's audit hook only)."""
+        has = {item.split(":")[0] for item in self.applied}
+        if {"landlock", "seccomp", "no_new_privs"} <= has and set(BOUNDS) <= set(self.bounds):
             return "strong"
         if has & {"landlock", "seccomp"}:
             return "partial"
@@ -204,12 +232,19 @@ def reachable_by_others(path: str) -> bool:
     return True
 
 
-def drop_privileges(read_roots: Sequence[str]) -> str:
-    """As root: become uid/gid 65534 with no capabilities (but ``CAP_DAC_READ_SEARCH`` if needed).
+def worker_uid(pid: int) -> int:
+    """The uid (and gid) a worker started as root runs as: unique while the worker with ``pid`` lives."""
+    return WORKER_UID_BASE + pid
+
+
+def drop_privileges(read_roots: Sequence[str], uid: int) -> str:
+    """As root: become ``uid`` (and the same gid) with no capabilities (but ``CAP_DAC_READ_SEARCH`` if needed).
 
     Returns a description of what was done. ``read_roots``: what the worker must still read.
     """
     keep_read_search = not all(reachable_by_others(root) for root in read_roots if os.path.exists(root))
+    # Said without the number (it changes with every worker): reports of the same run stay identical.
+    who = "a uid/gid of its own" if uid >= WORKER_UID_BASE else f"uid/gid {uid}"
     last_cap = int(Path("/proc/sys/kernel/cap_last_cap").read_text())
     for cap in range(last_cap + 1):
         if not (keep_read_search and cap == CAP_DAC_READ_SEARCH):
@@ -217,8 +252,8 @@ def drop_privileges(read_roots: Sequence[str]) -> str:
     if keep_read_search:
         _prctl(PR_SET_KEEPCAPS, 1)
     os.setgroups([])
-    os.setresgid(UNPRIVILEGED_ID, UNPRIVILEGED_ID, UNPRIVILEGED_ID)
-    os.setresuid(UNPRIVILEGED_ID, UNPRIVILEGED_ID, UNPRIVILEGED_ID)
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
     if keep_read_search:
         _prctl(PR_SET_KEEPCAPS, 0)
         bits = 1 << CAP_DAC_READ_SEARCH
@@ -226,9 +261,8 @@ def drop_privileges(read_roots: Sequence[str]) -> str:
         data = struct.pack("6I", bits, bits, 0, 0, 0, 0)  # (effective, permitted, inheritable) x 2 words
         header_buffer, data_buffer = ctypes.create_string_buffer(header), ctypes.create_string_buffer(data)
         _check(libc().capset(header_buffer, data_buffer), "capset")
-        return (f"uid/gid {UNPRIVILEGED_ID}, no capabilities but CAP_DAC_READ_SEARCH "
-                "(the interpreter is not world-readable)")
-    return f"uid/gid {UNPRIVILEGED_ID}, no capabilities"
+        return f"{who}, no capabilities but CAP_DAC_READ_SEARCH (the interpreter is not world-readable)"
+    return f"{who}, no capabilities"
 
 
 # -- Landlock -------------------------------------------------------------------------------------------
@@ -379,12 +413,103 @@ def apply_seccomp(own_pid: int) -> None:
     _prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(prog))
 
 
+# -- a bounded writable folder -------------------------------------------------------------------------
+CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 1 << 18
+
+
+def private_tmpfs(path: str, size: int, files: int, uid: int, gid: int) -> str:
+    """Mount a tmpfs of at most ``size`` bytes and ``files`` inodes, owned by ``uid``/``gid``, over
+    ``path``, in a mount namespace of this process's own: no other process sees it, and the kernel
+    frees it when the process ends. As root directly; otherwise in a user namespace of its own
+    (mapping the caller's ids; there its ``RLIMIT_NPROC`` counts its own tasks only), where the kernel
+    allows unprivileged ones. Returns a description; ``OSError`` when the kernel refuses."""
+    c = libc()
+    where = ""
+    if os.geteuid() != 0:
+        _enter_user_namespace()
+        where = " (in a user namespace of its own)"
+    _check(c.unshare(ctypes.c_int(CLONE_NEWNS)), "unshare(CLONE_NEWNS)")
+    # Private propagation first: the mount below must not reach the namespace it was copied from.
+    _check(c.mount(b"none", b"/", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None), "mount --make-rprivate /")
+    options = f"size={size},nr_inodes={files},mode=0700,uid={uid},gid={gid}".encode()
+    flags = ctypes.c_ulong(MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _check(c.mount(b"cnnkit-worker", os.fsencode(path), b"tmpfs", flags, options), "mount tmpfs")
+    return f"a private tmpfs of {size >> 20} MiB and {files} files{where}"
+
+
+def _enter_user_namespace() -> None:
+    """Not root: a user namespace mapping only the caller's own uid and gid (same ids inside)."""
+    uid, gid = os.geteuid(), os.getegid()
+    _check(libc().unshare(ctypes.c_int(CLONE_NEWUSER)), "unshare(CLONE_NEWUSER)")
+    # A process that is not dumpable has its /proc/self files owned by root: dumpable for these writes only
+    # (the worker holds nothing secret yet).
+    set_dumpable(True)
+    try:
+        Path("/proc/self/setgroups").write_text("deny")
+        Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+        Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+    finally:
+        set_dumpable(False)
+
+
+def in_own_user_namespace() -> bool:
+    """Whether this process runs in a user namespace other than the initial one (``private_tmpfs``)."""
+    try:
+        return os.readlink("/proc/self/ns/user") != os.readlink("/proc/1/ns/user")
+    except OSError:
+        return Path("/proc/self/uid_map").read_text().split()[:3] != ["0", "0", "4294967295"]
+
+
+def drop_all_capabilities() -> None:
+    """Every capability out of every set (the ones a new user namespace grants inside it)."""
+    last_cap = int(Path("/proc/sys/kernel/cap_last_cap").read_text())
+    for cap in range(last_cap + 1):
+        _prctl(PR_CAPBSET_DROP, cap)
+    header = ctypes.create_string_buffer(struct.pack("Ii", _LINUX_CAPABILITY_VERSION_3, 0))
+    data = ctypes.create_string_buffer(bytes(24))
+    _check(libc().capset(header, data), "capset")
+
+
+# -- resource bounds ---------------------------------------------------------------------------------------
+def resource_bounds(*, cgroup: dict[str, str], own_tasks: str, writable: str, seccomp: bool, address_space: str
+                    ) -> tuple[dict[str, str], list[str]]:
+    """Which mechanism holds each of ``BOUNDS`` in a worker, and a sentence for each that none holds.
+
+    ``cgroup``: what the worker's cgroup holds (``tasks``, ``memory`` counting memfd, tmpfs and page
+    cache, ``kill`` of all of it at the end); ``own_tasks``: ``RLIMIT_NPROC`` on ids of its own;
+    ``writable``: what bounds its writable space (a private tmpfs, or no writable folder at all);
+    ``seccomp``: the filter is on (no memfd or shared memory, no fork, no new session or group);
+    ``address_space``: its ``RLIMIT_AS``. "" for a mechanism not in force.
+    """
+    fallback = {
+        "tasks": own_tasks,
+        "memory": f"{address_space}; no memfd or shared memory (seccomp); files only where bounded"
+        if seccomp and writable else "",
+        "disk": writable,
+        "kill": "no fork, setsid or setpgid (seccomp): stays in its run's process group, killed at the end"
+        if seccomp else "",
+    }
+    why = {
+        "tasks": "tasks not bounded (no cgroup, and no ids of its own for RLIMIT_NPROC)",
+        "memory": "memory beyond RLIMIT_AS not bounded (no cgroup, and no seccomp or no bounded writable folder)",
+        "disk": "writable folder not bounded (no private tmpfs: needs root or user namespaces; and writes not "
+                "denied)",
+        "kill": "no kill of everything at the end (no cgroup, and no seccomp)",
+    }
+    bounds = {name: cgroup.get(name) or fallback[name] for name in BOUNDS}
+    return {name: how for name, how in bounds.items() if how}, [why[name] for name in BOUNDS if not bounds[name]]
+
+
 # -- all together ------------------------------------------------------------------------------------------
-def confine(read_only: Sequence[str], read_write: Sequence[str], denied: Sequence[str]) -> Confinement:
+def confine(read_only: Sequence[str], read_write: Sequence[str], denied: Sequence[str],
+            own_read: Sequence[str] = (), uid: int | None = None) -> Confinement:
     """Apply every layer this system offers to the calling (single-threaded) process.
 
     ``read_only``/``read_write``: the allow-list; ``denied``: paths that must stay unreachable
-    even when inside an allowed root (cut out with ``carve``). Raises ``ConfinementError`` when
+    even when inside an allowed root (cut out with ``carve``); ``own_read``: read-only paths of the
+    worker's own, allowed even inside a denied root (its copy of the submission). ``uid``: the ids
+    to run as when root (default ``worker_uid`` of this process). Raises ``ConfinementError`` when
     applying would be unsafe (several threads) or a layer failed half-way.
     """
     result = Confinement()
@@ -395,6 +520,7 @@ def confine(read_only: Sequence[str], read_write: Sequence[str], denied: Sequenc
         raise ConfinementError(f"the worker runs {thread_count()} threads before confinement; refusing to grade")
     denied = [os.path.realpath(d) for d in denied]
     readable = carve(dict.fromkeys(os.path.realpath(p) for p in read_only if os.path.exists(p)), denied)
+    readable += [os.path.realpath(p) for p in own_read]
     writable = [os.path.realpath(p) for p in read_write]
     # Each layer only ever narrows what the process may do, so one that fails (a container that
     # forbids it) is recorded as missing and the others still apply: the level then says so.
@@ -407,9 +533,16 @@ def confine(read_only: Sequence[str], read_write: Sequence[str], denied: Sequenc
         result.applied.append("not_dumpable")
     if os.geteuid() == 0:
         try:
-            result.applied.append("unprivileged_uid: " + drop_privileges(readable))
+            own = worker_uid(os.getpid()) if uid is None else uid
+            result.applied.append("own_uid: " + drop_privileges(readable, own))
         except OSError as exc:
             result.missing.append(f"could not drop root ({exc})")
+    elif in_own_user_namespace():
+        try:
+            drop_all_capabilities()
+            result.applied.append("no_capabilities: in its user namespace")
+        except OSError as exc:
+            result.missing.append(f"could not drop its user namespace's capabilities ({exc})")
     abi = landlock_abi()
     result.landlock_abi = abi
     if abi >= 1:

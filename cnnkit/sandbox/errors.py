@@ -1,8 +1,8 @@
 """What can go wrong in student code, as seen by the trusted side.
 
 Each class maps to one report status: ``StudentCodeError`` and ``StudentCrash`` -> "error",
-``StudentTimeout`` (and ``TimedOutEarlier``) -> "timeout", ``ForbiddenCall`` -> "forbidden". A wrong answer is a plain
-``AssertionError`` raised by the checks -> "failed".
+``StudentTimeout`` (and ``TimedOutEarlier``) -> "timeout", ``ForbiddenCall`` -> "forbidden", ``FlaggedCode`` ->
+"flagged". A wrong answer is a plain ``AssertionError`` raised by the checks -> "failed".
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ class StudentError(Exception):
 class StudentCodeError(StudentError):
     """The student's code raised an exception (or failed to import)."""
 
-    def __init__(self, message: str, exc_type: str = "", traceback: str = "") -> None:
+    def __init__(self, message: str, exc_type: str = "", traceback: str = "", where: str = "") -> None:
         super().__init__(message)
         self.exc_type = exc_type
-        self.student_traceback = traceback
+        self.student_traceback = traceback  # the student's file, line and source line, and their call chain
+        self.where = where  # "ex2_conv2d.py:99": the student's line it points at ("" when none)
 
 
 class StudentCrash(StudentError):
@@ -41,6 +42,17 @@ class ForbiddenCall(StudentError):
     def __init__(self, message: str, calls: list[str]) -> None:
         super().__init__(message)
         self.calls = calls
+
+
+class FlaggedCode(StudentError):
+    """The student's code is up for review: a construct outside the exercise's allow-list, or an attempt to get
+    around the exercise rules (found in the source before it ran, or by the run-time detector)."""
+
+    status = "flagged"
+
+    def __init__(self, message: str, findings: list[str]) -> None:
+        super().__init__(message)
+        self.findings = findings
 
 
 class TimedOutEarlier(StudentTimeout):

@@ -154,8 +154,8 @@ def call_with_grad(
         if not isinstance(value, torch.Tensor) or not value.requires_grad:
             return value, {"grads": {}, "grad_error": "the output is not connected to the inputs by autograd "
                            "(did you use .detach(), .item(), .numpy() or torch.tensor(...) on intermediate values?)"}
-        if value.shape != grad_output.shape:
-            return value, {"grads": {}, "grad_error": f"output shape {tuple(value.shape)} is wrong"}
+        if value.shape != grad_output.shape:  # the grader's check of the output explains the shape
+            return value.detach(), {"grads": {}, "wrong_shape": True}
         value.backward(grad_output)
     grads = {
         name: (tensor.grad.detach().clone() if tensor.grad is not None else None)

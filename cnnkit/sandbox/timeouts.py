@@ -46,7 +46,7 @@ class TimeoutMemory:
     * once ``module.function`` timed out on an input of size S and never returned on an input of
       size S or more, a later call on an input of size S or more (in any test) is answered at once
       (``TimedOutEarlier``), and so is an exercise built on it (``spec.Exercise.depends_on``: it
-      runs the function on a far larger job, exercise 14 training on the MNIST sample);
+      runs the function on a far larger job, exercise 15 training on the MNIST sample);
     * smaller inputs run with the full limit (a loop per pixel passes the small tests);
     * if it did return on inputs of size S or more (it hangs on some inputs only, e.g. stride 2),
       later calls of size S or more still run, with a reduced limit (``REDUCED_LIMIT_FLOOR``), so

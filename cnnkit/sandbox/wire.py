@@ -2,17 +2,21 @@
 
 Trusted -> worker: ordinary pickle (the worker trusts the grader).
 Worker -> trusted: only tensors, numbers, strings, None, lists, tuples and dicts. Anything else
-the student returns becomes a ``Foreign`` description. A reply travels in a small tagged binary
-format (``_Writer``/``_Reader``: a type tag, then the value; a tensor as its dtype, shape, memory
-order and raw bytes) that the trusted side parses without building any object but those: about
-ten times cheaper than ``torch.save``/``torch.load`` on the replies of one Hypothesis example. A
-reply it cannot carry (a dtype outside ``_DTYPES``) goes as ``torch.save`` and is read back with
-``torch.load(weights_only=True)``, which likewise refuses to build any other object.
+the student returns (a numpy array, a module, a tensor of a dtype the format does not carry)
+becomes a ``Foreign`` description, on the worker's side. A reply travels in the kit's own tagged
+binary format and nothing else (``_Writer``/``_Reader``: a type tag, then the value; a tensor as
+its dtype, shape, memory order and raw bytes). The worker is the student's, so the trusted side
+reads it as hostile input, within bounds fixed before it allocates anything: the reply's size is
+checked against ``Limits.reply_bytes`` before it is read (``cnnkit.sandbox.client``), every
+length inside it against the bytes that are left, and the number of values built against
+``Limits.reply_values``. Every value is spelled out in the bytes (no compression, no references
+to values seen before), so what a reply decodes to is at most its own size in tensor and text
+bytes plus a bounded number of small objects: a hostile reply fails its test with a message, and
+cannot exhaust the grading process's memory or time.
 """
 
 from __future__ import annotations
 
-import io
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -68,7 +72,7 @@ def _foreign(value: Any, detail: str = "", **fields: Any) -> dict:
 
 
 def encode(value: Any, depth: int = 0) -> Any:
-    """Worker side: turn a student's return value into data ``torch.load(weights_only=True)`` accepts."""
+    """Worker side: turn a student's return value into data the reply format carries (``Foreign`` for the rest)."""
     if depth > MAX_DEPTH:
         return _foreign(value, "nested too deeply")
     if isinstance(value, torch.Tensor):
@@ -99,6 +103,8 @@ def _encode_tensor(tensor: torch.Tensor) -> Any:
     shape = tuple(int(n) for n in plain.shape)
     if plain.device.type != "cpu" or plain.is_sparse or plain.layout != torch.strided:
         return _foreign(plain, shape=shape, dtype=str(plain.dtype), device=str(plain.device))
+    if str(plain.dtype).removeprefix("torch.") not in _DTYPES:
+        return _foreign(plain, "a dtype the grader does not read back", shape=shape, dtype=str(plain.dtype))
     if plain.numel() > MAX_ELEMENTS:
         return _foreign(plain, f"{plain.numel()} elements, too large to check", shape=shape, dtype=str(plain.dtype))
     return plain.detach().clone()
@@ -124,7 +130,7 @@ def decode(value: Any) -> Any:
     return value
 
 
-#: The tensor element types the binary format carries (others go through ``torch.save``).
+#: The tensor element types the binary format carries (a tensor of another becomes a ``Foreign``).
 _DTYPES: dict[str, torch.dtype] = {
     str(dtype).removeprefix("torch."): dtype
     for dtype in (torch.float64, torch.float32, torch.float16, torch.bfloat16, torch.complex64, torch.complex128,
@@ -133,10 +139,14 @@ _DTYPES: dict[str, torch.dtype] = {
 _MAGIC = b"CKW1"
 _MAX_NESTING = 32  # containers within containers in one reply (encode stops at MAX_DEPTH)
 _MAX_DIMS = 16
+_MAX_DIGITS = 1000  # an integer beyond int64 travels as decimal text: at most this long
+#: Values one reply may decode to when the caller names no bound (the client passes ``Limits.reply_values``).
+DEFAULT_MAX_VALUES = 1_000_000
 
 
 class _Unsupported(TypeError):
-    """A value the binary format does not carry: the reply goes as ``torch.save`` instead."""
+    """A value the binary format does not carry (``encode`` describes those; anything else is a bug
+    or the student's doing: the worker answers with an error instead)."""
 
 
 class _Writer:
@@ -209,12 +219,14 @@ class _Reader:
     ``N`` None, ``T``/``F`` booleans, ``i`` int64, ``I`` a longer int in decimal, ``f`` float64,
     ``s`` UTF-8 text, ``l``/``t`` a list/tuple of n values, ``d`` n (text key, value) pairs, ``X``
     a tensor (dtype name, dims, shape, memory order, bytes). Lengths are checked against what is
-    left, dtypes against ``_DTYPES``, sizes against the shape: malformed bytes raise ``ValueError``.
+    left, dtypes against ``_DTYPES``, sizes against the shape, the values built against
+    ``max_values``, all before anything is allocated: malformed bytes raise ``ValueError``.
     """
 
-    def __init__(self, data: bytes) -> None:
-        self.data = memoryview(data)
+    def __init__(self, data: bytes | bytearray | memoryview, max_values: int = DEFAULT_MAX_VALUES) -> None:
+        self.data = memoryview(data).cast("B")
         self.at = len(_MAGIC)
+        self.values_left = max_values
 
     def take(self, size: int) -> memoryview:
         if size < 0 or self.at + size > len(self.data):
@@ -234,11 +246,16 @@ class _Reader:
         (size,) = self.unpack("<I")
         if size > len(self.data) - self.at:  # every item takes at least one byte
             raise ValueError("a container longer than the reply")
+        if size > self.values_left:  # refused before its items are read, not after
+            raise ValueError("more values than a reply may hold")
         return size
 
     def value(self, depth: int = 0) -> Any:
         if depth > _MAX_NESTING:
             raise ValueError("nested too deeply")
+        self.values_left -= 1
+        if self.values_left < 0:
+            raise ValueError("more values than a reply may hold")
         tag = bytes(self.take(1))
         simple = {b"N": None, b"T": True, b"F": False}
         if tag in simple:
@@ -246,7 +263,10 @@ class _Reader:
         if tag == b"i":
             return self.unpack("<q")[0]
         if tag == b"I":
-            return int(self.text())
+            digits = self.text()
+            if len(digits) > _MAX_DIGITS:
+                raise ValueError("an integer too long to read")
+            return int(digits)
         if tag == b"f":
             return self.unpack("<d")[0]
         if tag == b"s":
@@ -294,26 +314,23 @@ class _Reader:
 
 
 def dumps_reply(reply: dict) -> bytes:
-    """Worker side: serialise a reply dict (already encoded)."""
+    """Worker side: serialise a reply dict (already encoded). ``TypeError`` for a value the format
+    does not carry (``encode`` never leaves one): the worker then answers with an error."""
     writer = _Writer()
-    try:
-        writer.value(reply)
-        return b"".join(writer.parts)
-    except _Unsupported:
-        buffer = io.BytesIO()
-        torch.save(reply, buffer)
-        return buffer.getvalue()
+    writer.value(reply)
+    return b"".join(writer.parts)
 
 
-def loads_reply(data: bytes) -> dict:
-    """Trusted side: read a reply without ever constructing arbitrary objects."""
-    if data[: len(_MAGIC)] == _MAGIC:
-        reader = _Reader(data)
-        reply = reader.value()
-        if reader.at != len(data):
-            raise ValueError("trailing bytes after the reply")
-    else:
-        reply = torch.load(io.BytesIO(data), weights_only=True)
+def loads_reply(data: bytes | bytearray | memoryview, max_values: int = DEFAULT_MAX_VALUES) -> dict:
+    """Trusted side: read a reply in the kit's format, never constructing arbitrary objects, building
+    at most ``max_values`` values; ``ValueError`` for anything else (another format, malformed bytes)."""
+    view = memoryview(data).cast("B")
+    if bytes(view[: len(_MAGIC)]) != _MAGIC:
+        raise ValueError("not a reply in the kit's format")
+    reader = _Reader(view, max_values)
+    reply = reader.value()
+    if reader.at != len(view):
+        raise ValueError("trailing bytes after the reply")
     if not isinstance(reply, dict):
         raise ValueError("malformed reply from the worker")
     return reply

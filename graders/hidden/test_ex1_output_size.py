@@ -6,15 +6,16 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from cnnkit.grading.checks import Hint, check_int, fail
+from cnnkit.grading.checks import Mistake, check_int, fail
 from cnnkit.sandbox import StudentCodeError
 
 
-def _hints(in_size: int, kernel: int, stride: int, padding: int) -> list[Hint]:
+def _hints(in_size: int, kernel: int, stride: int, padding: int) -> list[Mistake]:
+    """Known wrong sizes for this setting (their hints: ``cnnkit/curriculum/ex1_output_size.py``)."""
     return [
-        Hint("padding goes on both sides: add 2 * padding", lambda: (in_size + padding - kernel) // stride + 1),
-        Hint("round down (floor), not up", lambda: -(-(in_size + 2 * padding - kernel) // stride) + 1),
-        Hint("do not forget the + 1 (the first window position)", lambda: (in_size + 2 * padding - kernel) // stride),
+        Mistake("padding_counted_once", lambda: (in_size + padding - kernel) // stride + 1),
+        Mistake("rounded_up", lambda: -(-(in_size + 2 * padding - kernel) // stride) + 1),
+        Mistake("no_plus_one", lambda: (in_size + 2 * padding - kernel) // stride),
     ]
 
 
@@ -84,5 +85,6 @@ def test_rejects_more_invalid_arguments(sub):
             if exc.exc_type == "ValueError":
                 continue
             fail("conv_output_size", f"raised {exc.exc_type} for an invalid setting ({problem}); expected ValueError",
-                 case, "check the arguments first and raise ValueError with a message naming the bad one")
-        fail("conv_output_size", f"returned {got!r} for an invalid setting ({problem}); expected a ValueError", case)
+                 case, mistake="wrong_exception")
+        fail("conv_output_size", f"returned {got!r} for an invalid setting ({problem}); expected a ValueError", case,
+             mistake="invalid_setting_accepted")

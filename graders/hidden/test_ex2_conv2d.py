@@ -10,7 +10,7 @@ from hypothesis import given
 from cnnkit import tolerances
 from cnnkit.grading.checks import check_tensor
 from cnnkit.grading.strategies import WindowCase, tensor, window_cases
-from graders.test_ex2_conv2d import conv_hints
+from graders.test_ex2_conv2d import conv_hints, conv_mistakes
 
 
 @pytest.mark.points(2)
@@ -54,7 +54,8 @@ def test_non_contiguous_weight_and_channels_last(sub):
     w = tensor((4, 3, 3, 2), 22).transpose(-1, -2)  # (4, 3, 2, 3), non-contiguous
     b = tensor((4,), 23)
     case = "x (2, 3, 7, 5) channels-last, weight (4, 3, 2, 3) non-contiguous, bias, stride=(2, 1), padding=(1, 2)"
-    check_tensor(sub.conv2d(x, w, b, (2, 1), (1, 2)), F.conv2d(x, w, b, (2, 1), (1, 2)), what="conv2d", case=case)
+    check_tensor(sub.conv2d(x, w, b, (2, 1), (1, 2)), F.conv2d(x, w, b, (2, 1), (1, 2)), what="conv2d", case=case,
+                 hints=conv_mistakes(x, w, b, (2, 1), (1, 2)))
 
 
 @pytest.mark.points(1)
@@ -70,7 +71,8 @@ def test_gradients_match_reference(sub, ref, case):
     got, grads = sub.call_with_grad("conv2d", grad_out, x.detach().requires_grad_(), w.detach().requires_grad_(),
                                     b.detach().requires_grad_() if b is not None else None,
                                     stride=case.stride, padding=case.padding)
-    check_tensor(got, expected.detach(), what="conv2d forward", case=case)
+    check_tensor(got, expected.detach(), what="conv2d forward", case=case,
+                 hints=conv_hints(case, x.detach(), w.detach(), b.detach() if b is not None else None))
     for name, leaf in (("x", x), ("weight", w), ("bias", b)):
         if leaf is not None:
             check_tensor(grads.get(name), leaf.grad, what=f"conv2d gradient for {name}", case=case,
@@ -83,4 +85,4 @@ def test_float32_matches_torch(sub, case):
     """float32 inputs of every shape: float32 output, within float32 tolerance."""
     x, w, b = case.x(torch.float32), case.weight(torch.float32), case.bias_tensor(torch.float32)
     check_tensor(sub.conv2d(x, w, b, case.stride, case.padding), F.conv2d(x, w, b, case.stride, case.padding),
-                 what="conv2d (float32)", case=case)
+                 what="conv2d (float32)", case=case, hints=conv_hints(case, x, w, b))

@@ -40,14 +40,14 @@ def test_mask_is_independent_per_element(sub):
     case = f"x ({rows}, {cols}), p={p}, generator seed 6"
     kept = check_dropout_values(sub.dropout(x, p, True, GeneratorSeed(6)), x, p, case)
     if bool((kept == kept[0]).all()):
-        fail("dropout", "every row got the same mask", case, "draw one random number per element of x")
+        fail("dropout", "every row got the same mask", case, mistake="mask_not_per_element")
     fraction = kept.double().mean(dim=0)
     sd = math.sqrt(p * (1 - p) / rows)
     off = (fraction - (1 - p)).abs() > SIGMAS * sd
     if bool(off.any()):
         column = int(torch.nonzero(off)[0])
         fail("dropout", f"column {column} kept {float(fraction[column]):.3f} of its elements; expected "
-             f"{1 - p:.3f} +- {SIGMAS * sd:.3f}", case, "draw one random number per element of x")
+             f"{1 - p:.3f} +- {SIGMAS * sd:.3f}", case, mistake="mask_not_per_element")
 
 
 @pytest.mark.points(0.25)

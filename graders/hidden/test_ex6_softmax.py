@@ -8,9 +8,15 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from cnnkit import tolerances
-from cnnkit.grading.checks import Hint, check_tensor
+from cnnkit.grading.checks import Mistake, check_tensor
 from cnnkit.grading.strategies import logits_cases, tensor
-from graders.test_ex6_softmax import LSE_HINT, SHIFT_HINT, cross_entropy_hints, softmax_cases, softmax_hints
+from graders.test_ex6_softmax import (
+    cross_entropy_hints,
+    log_of_softmax,
+    softmax_cases,
+    softmax_hints,
+    unshifted_softmax,
+)
 
 
 @pytest.mark.points(0.5)
@@ -22,8 +28,7 @@ def test_softmax_matches_reference_at_large_scale(sub, ref, case_and_dim):
     got = sub.softmax(logits, dim)
     label = f"{case}, logits times 1000, dim={dim}"
     check_tensor(got, F.softmax(logits, dim), what=f"softmax(dim={dim})", case=label, tol=tolerances.for_logits(logits),
-                 hints=[Hint(SHIFT_HINT, lambda: torch.exp(logits) / torch.exp(logits).sum(dim, keepdim=True)),
-                        *softmax_hints(logits, dim)])
+                 hints=[unshifted_softmax(logits, dim), *softmax_hints(logits, dim)])
     check_tensor(got, ref.softmax(logits, dim), what="softmax vs reference", case=label,
                  tol=tolerances.for_logits(logits))
 
@@ -52,7 +57,8 @@ def test_softmax_one_element_axis_and_float32_huge(sub):
                  case="logits (4, 1), dim=1")
     huge = tensor((5, 6), 74, dtype=torch.float32, scale=1e30)
     check_tensor(sub.softmax(huge, 1), F.softmax(huge, 1), what="softmax (float32)", tol=tolerances.for_logits(huge),
-                 case="logits (5, 6) float32 ~ N(0, 1e30^2), dim=1", hints=[Hint(SHIFT_HINT, lambda: huge * 0)])
+                 case="logits (5, 6) float32 ~ N(0, 1e30^2), dim=1",
+                 hints=[Mistake("softmax_overflow", lambda: huge * 0)])
 
 
 @pytest.mark.points(0.25)
@@ -62,8 +68,7 @@ def test_cross_entropy_matches_reference_larger(sub, ref, case):
     logits, targets = case.logits(), case.targets()
     got = sub.cross_entropy(logits, targets)
     check_tensor(got, F.cross_entropy(logits, targets), what="cross_entropy", case=case, tol=tolerances.for_logits(logits),
-                 hints=[*cross_entropy_hints(logits, targets),
-                        Hint(LSE_HINT, lambda: -torch.log(F.softmax(logits, 1)).gather(1, targets[:, None]).mean())])
+                 hints=[*cross_entropy_hints(logits, targets), log_of_softmax(logits, targets)])
     check_tensor(got, ref.cross_entropy(logits, targets), what="cross_entropy vs reference", case=case,
                  tol=tolerances.for_logits(logits))
 
@@ -101,7 +106,7 @@ def test_cross_entropy_gradient_at_extreme_logits(sub, dtype):
                                     targets)
     case = f"logits [[1e4, 0, -1e4], [0, 1e3, 0], [5, -5, 1e4]] {dtype}, targets [2, 0, 2]"
     check_tensor(got, expected.detach(), what="cross_entropy forward", case=case, tol=tolerances.for_logits(logits),
-                 hints=[Hint(LSE_HINT, lambda: expected * 0 + float("inf"))])
+                 hints=[Mistake("ce_log_of_softmax", lambda: expected * 0 + float("inf"))])
     grad = grads.get("logits", next(iter(grads.values()), None))
     check_tensor(grad, logits.grad, what="cross_entropy gradient for logits", case=case,
                  tol=tolerances.for_logits(logits, tolerances.GRADIENT64 if dtype == torch.float64 else None))

@@ -19,7 +19,6 @@ from cnnkit.curriculum.ex7_models import load_by_position
 from cnnkit.grading.checks import check_int, check_tensor, fail
 from graders.test_ex7_models import (
     DOCUMENTED_COUNTS,
-    MNIST_CNN_SHAPE_HINT,
     MNIST_CNN_SHAPES,
     PLAIN_SHAPES,
     SMALL_SHAPES,
@@ -35,11 +34,6 @@ from graders.test_ex7_models import (
 )
 
 SHAPES = {"PlainNN": PLAIN_SHAPES, "MNIST_CNN": MNIST_CNN_SHAPES, "SmallCNN": SMALL_SHAPES}
-SHAPE_HINTS = {
-    "PlainNN": "flatten each image to 784 numbers and keep the batch axis: x.flatten(1)",
-    "MNIST_CNN": MNIST_CNN_SHAPE_HINT,
-    "SmallCNN": "pool after each conv-ReLU: 28 -> 14 -> 7, so fc1 receives 32*7*7 = 1,568 features",
-}
 
 
 def reference_output(ref, class_name: str, weights: list[torch.Tensor], x: torch.Tensor, train: bool = False,
@@ -58,7 +52,7 @@ def test_forward_matches_reference(sub, ref, class_name, batch):
     """Other weights and images than the public test; the reference solution is the oracle."""
     w, x = random_weights(SHAPES[class_name], seed=100 + batch), images(batch, seed=200 + batch) * 2.0
     expected = reference_output(ref, class_name, w, x)
-    got = student_forward(sub, class_name, w, x, shape_hint=SHAPE_HINTS[class_name])
+    got = student_forward(sub, class_name, w, x)
     check_tensor(got, expected, what=f"{class_name}.forward", case=f"x {tuple(x.shape)}, seeded weights",
                  tol=tolerances.MODEL32, hints=logit_hints(expected))
 
@@ -118,7 +112,7 @@ def test_article_weights_load_and_agree(sub, class_name):
     with torch.no_grad():
         expected = article(x)
     state = {name: tensor.clone() for name, tensor in article.state_dict().items()}
-    got = student_forward(sub, class_name, state, x, shape_hint=SHAPE_HINTS[class_name])
+    got = student_forward(sub, class_name, state, x)
     check_tensor(got, expected, what=f"{class_name}.forward with the article's saved weights, eval mode",
                  case=f"x {tuple(x.shape)}, model.load_state_dict(state_dict of the article's {class_name})",
                  tol=tolerances.MODEL32, hints=logit_hints(expected))
@@ -132,14 +126,12 @@ PROBES = {"PlainNN": plain_probe, "MNIST_CNN": cnn_probe}
 def test_new_mask_at_every_forward(sub, class_name, batch):
     """Two train-mode forward passes of one model: each is correct dropout, and their masks differ."""
     probe = PROBES[class_name](batch=batch, seed=40)
-    got = student_forward(sub, class_name, probe.weights, probe.x, train=True, seed=41, repeats=2,
-                          shape_hint=SHAPE_HINTS[class_name])
+    got = student_forward(sub, class_name, probe.weights, probe.x, train=True, seed=41, repeats=2)
     first = check_dropout(probe, got[0], " (first of two passes)")
     second = check_dropout(probe, got[1], " (second of two passes)")
     if torch.equal(first, second):
         fail(f"{class_name}.forward in train mode", "two forward passes of the same model dropped exactly the same "
-             "units", f"{probe.case}, two passes in a row",
-             "draw a new random mask at every call (a generator re-seeded inside forward repeats its mask)")
+             "units", f"{probe.case}, two passes in a row", mistake="mask_repeated")
 
 
 count_cases = st.one_of(

@@ -9,7 +9,7 @@ import torch
 
 from cnnkit import tolerances
 from cnnkit.curriculum.ex8_training import LoopSetup
-from cnnkit.grading.checks import Hint, check_float, fail
+from cnnkit.grading.checks import Mistake, check_float, fail
 from graders.test_ex8_training import check_losses, check_weights, forwards, loss_hints, single_threaded
 
 
@@ -53,8 +53,7 @@ def test_short_last_batch_is_weighted_by_its_size(sub, ref):
     expected, _ = reference_loop(ref, setup, 2)
     got, _ = sub.op("run_training", setup, 2)
     check_losses(got, expected, what="train_model's returned losses", setup=setup, hints=[
-        Hint("each batch counted equally: weight each batch loss by its batch size (the last batch holds 4 samples, "
-             "not 8), then divide by the number of samples", lambda: unweighted_means(setup, 2)),
+        Mistake("unweighted_batch_mean", lambda: unweighted_means(setup, 2)),
         *loss_hints(setup, 2),
     ])
 
@@ -71,8 +70,7 @@ def test_train_mode_at_the_start_of_every_epoch(sub):
         fail("train_model", "the model was never called", setup)
     if in_eval:
         fail("train_model", f"{len(in_eval)} of {len(passes)} forward passes ran in eval mode "
-             f"(in epochs {sorted(set(in_eval))})", setup,
-             "call model.train() at the start of *every* epoch, not once before the loop")
+             f"(in epochs {sorted(set(in_eval))})", setup, mistake="trained_in_eval_mode")
 
 
 @pytest.mark.points(0.5)

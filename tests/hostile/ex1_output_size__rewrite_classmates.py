@@ -58,8 +58,8 @@ def _folders():
             path = os.fsdecode(word)
             if os.path.isdir(path):
                 found.update(_glob(os.path.join(os.path.dirname(path), "*")))
-    found.update(_glob("/tmp/cnnkit-reports/*/*"))
-    found.update(_glob("/tmp/cnnkit-reports/*/*/*"))
+    found.update(_glob("/tmp/cnnkit-reports*/*/*"))
+    found.update(_glob("/tmp/cnnkit-reports*/*/*/*"))
     found.update(_glob("/tmp/cnnkit-ex1_output_size-*/submission"))
     return found
 

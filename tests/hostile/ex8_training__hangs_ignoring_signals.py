@@ -1,6 +1,6 @@
 """train_model sleeps forever and ignores SIGTERM/SIGINT/SIGALRM: it costs its time limit once.
 
-Later tests that train (here and in ex14, which runs this train_model) are reported at once as
+Later tests that train (here and in ex15, which runs this train_model) are reported at once as
 "timed out earlier in <test>"; evaluate_model still passes its own tests.
 """
 

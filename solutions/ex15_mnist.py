@@ -1,4 +1,4 @@
-"""Exercise 14: the MNIST comparison, assembled from your own exercises 7 and 8.
+"""Exercise 15: the MNIST comparison, assembled from your own exercises 7 and 8.
 
 The article ends by training a plain fully connected net and a CNN on MNIST and comparing
 them. Here you write that comparison: for each model name, build the model from
@@ -33,7 +33,11 @@ end, for the setting chosen. ``compare_models`` therefore evaluates on ``test_ba
 after the last epoch.
 
 Time only the training (``time.perf_counter()`` before and after the training epochs), not the
-evaluation. The result, one entry per model name, in the order given::
+evaluation. The kit does not take the numbers at your word: it counts the parameters of the models
+you return, runs them on the same test batches, and compares their weights with the ones they
+started from (``torch.manual_seed(seed)``, then the model's constructor). Return the very models you
+trained, and the numbers your code measured for them. The result, one entry per model name, in the
+order given::
 
     {
         "MNIST_CNN": {

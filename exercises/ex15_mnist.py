@@ -1,4 +1,4 @@
-"""Exercise 14: the MNIST comparison, assembled from your own exercises 7 and 8.
+"""Exercise 15: the MNIST comparison, assembled from your own exercises 7 and 8.
 
 The article ends by training a plain fully connected net and a CNN on MNIST and comparing
 them. Here you write that comparison: for each model name, build the model from
@@ -33,7 +33,11 @@ end, for the setting chosen. ``compare_models`` therefore evaluates on ``test_ba
 after the last epoch.
 
 Time only the training (``time.perf_counter()`` before and after the training epochs), not the
-evaluation. The result, one entry per model name, in the order given::
+evaluation. The kit does not take the numbers at your word: it counts the parameters of the models
+you return, runs them on the same test batches, and compares their weights with the ones they
+started from (``torch.manual_seed(seed)``, then the model's constructor). Return the very models you
+trained, and the numbers your code measured for them. The result, one entry per model name, in the
+order given::
 
     {
         "MNIST_CNN": {
@@ -47,15 +51,24 @@ evaluation. The result, one entry per model name, in the order given::
     }
 """
 
-# Exercise 14: The MNIST comparison.
+# Exercise 15: The MNIST comparison. Worth 15 points: the public checks in
+# graders/ give part of them; hidden checks of the same contract on more inputs, run when you
+# submit, give the rest.
 # Fill in every `raise NotImplementedError(...)`. Check your work with
-#     pytest graders -m ex14_mnist
+#     pytest graders -m ex15_mnist
+# Submit this file as ex15_mnist.py (see README.md, "Submitting").
 # Rules every exercise shares:
 #   - Never modify an argument in place (no `x += ...`, `x[...] = ...` or `x.mul_(...)` on an
 #     input): the checks compare every input before and after each call.
 #   - Return exactly the type and shape the contract names (a Python int where it says int, a tensor
 #     of the input's dtype and device where it says tensor).
-# (Generated from solutions/ex14_mnist.py by `cnnkit stubs`.)
+# Imports allowed: torch, torch.nn, torch.nn.functional, numpy, math, itertools, functools,
+#     collections, collections.abc, dataclasses, typing, time, __future__, torch.nn.init,
+#     torch.optim, torch.optim.lr_scheduler, torch.utils.data, copy, and your own earlier exercises
+#     (ex1_output_size to ex14_troubleshooting). Anything else (sys, os, ctypes, importlib, torch's
+#     private or internal modules, exec/eval, ...) is flagged for review and scores 0; the check
+#     reads your source before it runs.
+# (Generated from solutions/ex15_mnist.py by `cnnkit stubs`.)
 
 from __future__ import annotations
 
@@ -105,4 +118,4 @@ def compare_models(
         ``{name: {"parameters", "test_accuracy", "train_seconds", "epoch_losses", "model"}}``
         in the order of ``model_names`` (see the module docstring).
     """
-    raise NotImplementedError("ex14_mnist: write compare_models")
+    raise NotImplementedError("ex15_mnist: write compare_models")
