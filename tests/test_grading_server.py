@@ -241,3 +241,33 @@ def test_a_new_exercises_curriculum_module_needs_no_edit_of_the_server(monkeypat
     toy = spec.Exercise("ex99_toy", "Toy", ("square",), support=("cnnkit.curriculum.ex99_toy",))
     monkeypatch.setattr(spec, "EXERCISES", (*spec.EXERCISES, toy))
     assert server.preload_modules()[-1] == "cnnkit.curriculum.ex99_toy"
+
+
+def test_a_cgroup_that_outlives_the_cleanup_is_named_on_stderr(monkeypatch, capsys):
+    """A stopped command waits for its killed processes to finish exiting; one still in the server's cgroup
+    after the wait is named, with the folder to remove, instead of being left behind without a word."""
+
+    class Busy:
+        folders = (Path("/sys/fs/cgroup/pids/cnnkit-4242"),)
+        waited: list[float] = []
+
+        def exists(self) -> bool:
+            return True
+
+        def remove(self, timeout: float) -> bool:
+            self.waited.append(timeout)
+            return False
+
+        def pids(self) -> set[int]:
+            return {4243}
+
+    class Stopped:
+        class _process:  # noqa: N801 - stands for the server's Popen
+            pid = 4242
+
+    monkeypatch.setattr(cgroups, "session_of", lambda pid: Busy() if pid == 4242 else None)
+    server.GradingServer._remove_session(Stopped(), timeout=server.ABORT_CLEANUP_SECONDS)  # type: ignore[arg-type]
+    assert Busy.waited == [server.ABORT_CLEANUP_SECONDS]
+    assert capsys.readouterr().err == (
+        "cnnkit: the grading server's cgroup /sys/fs/cgroup/pids/cnnkit-4242 is still busy after 30 s "
+        "(processes [4243]); remove it once they are gone\n")

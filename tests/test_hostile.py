@@ -576,9 +576,17 @@ def processes_of(marker: str) -> list[int]:
     return found
 
 
-def _servers_of(marker: str) -> list[int]:
+def _servers_of(marker: str, parent: int) -> list[int]:
+    """The grading servers ``parent`` started (its children: their forks, runs and workers, share the command line)."""
     return [pid for pid in processes_of(marker)
-            if b"cnnkit.grading.server" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+            if b"cnnkit.grading.server" in Path(f"/proc/{pid}/cmdline").read_bytes() and _parent_of(pid) == parent]
+
+
+def _parent_of(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def eventually_none_of(marker: str, seconds: float = 10.0, but: tuple[int, ...] = ()) -> list[int]:
@@ -604,6 +612,13 @@ def private_tmp() -> Iterator[Path]:
 def left_in(folder: Path) -> list[str]:
     """What a grader left in its temp folder (the user's reports root may stay, empty: it is shared by every run)."""
     return sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if not path.name.startswith("cnnkit-reports"))
+
+
+def _cgroup_left(group: cgroups.Group) -> str:
+    """What is left of a cgroup: its folders, and each process in them with its state (a failure's message)."""
+    folders = sorted(str(folder) for top in group.folders for folder, _, _ in os.walk(top))
+    processes = {pid: _process_state(Path(f"/proc/{pid}")) for pid in group.pids()}
+    return f"left: {folders}; processes (pid: state): {processes}"
 
 
 def cnnkit_grade(*args: str) -> list[str]:
@@ -659,19 +674,20 @@ def test_killing_cnnkit_grade_mid_run_leaves_no_process_and_no_folder(tmp_path: 
             while not any(Path(f"/proc/{pid}/comm").read_text().strip() == marker for pid in processes_of(marker)):
                 assert process.poll() is None and time.monotonic() < deadline, "the worker never started"
                 time.sleep(0.2)
-            servers = _servers_of(marker)
-            assert left_in(tmp), "the run's folders exist while it runs"
+            servers = _servers_of(marker, process.pid)
+            assert servers and left_in(tmp), "the server and the run's folders exist while it runs"
             process.send_signal(stop)
             _, err = process.communicate(timeout=120)
         finally:
             process.kill()
         assert process.returncode == 128 + stop, err[-2000:]
         assert "stopped by signal" in err and not output.exists()
+        assert "still busy" not in err, err[-2000:]
         assert eventually_none_of(marker) == []
         assert left_in(tmp) == []
         for server in servers:
             session = cgroups.session_of(server)
-            assert session is None or not session.exists(), session
+            assert session is None or not session.exists(), _cgroup_left(session)
 
 
 @pytest.mark.skipif(cgroups.backend() is None, reason="needs writable cgroups (root, v1 or delegated v2)")

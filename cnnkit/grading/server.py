@@ -373,14 +373,15 @@ class GradingServer:
             self._kill_run(run_id, pid)
         _kill_group(self._process.pid)
         self._process.wait()
-        self._remove_session()
+        self._remove_session(timeout=ABORT_CLEANUP_SECONDS)
 
-    def _remove_session(self) -> None:
+    def _remove_session(self, timeout: float = 10.0) -> None:
         """Remove the server's cgroup and what is left in it (the server removes it itself when it ends
-        normally; not when it was killed)."""
+        normally; not when it was killed). Said on stderr when a process in it outlived ``timeout``."""
         session = cgroups.session_of(self._process.pid)
-        if session is not None and session.exists():
-            session.remove()
+        if session is not None and session.exists() and not session.remove(timeout):
+            print(f"cnnkit: the grading server's cgroup {session.folders[0]} is still busy after {timeout:g} s "
+                  f"(processes {sorted(session.pids())}); remove it once they are gone", file=sys.stderr)
 
     def close(self) -> None:
         """End the server: at once when it serves no run (it may be warming up, which nobody will use
@@ -403,6 +404,10 @@ _aborted: list[int] = []  # the signal that ended grading in this process (``abo
 #: Servers kept per process (each holds torch in memory): a new environment closes the least recently
 #: used idle one beyond this (a test suite that sets variables would otherwise gather them).
 MAX_SERVERS = 2
+#: How long a stopped command waits for the killed processes of its runs to be gone before it leaves
+#: their cgroup behind (with a warning). SIGKILL is immediate, but a process on a loaded machine may
+#: take seconds to finish exiting (its memory is freed first).
+ABORT_CLEANUP_SECONDS = 30.0
 
 
 def reserve(env: dict[str, str], cwd: Path) -> GradingServer:

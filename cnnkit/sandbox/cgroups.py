@@ -225,10 +225,11 @@ class Group:
                 return False
             time.sleep(0.005)
 
-    def remove(self, timeout: float = 5.0) -> bool:
-        """Kill everything in this cgroup, then remove it and its descendants; True when all is gone."""
-        self.kill(timeout)
+    def remove(self, timeout: float = 10.0) -> bool:
+        """Kill everything in this cgroup, then remove it and its descendants; True when all is gone
+        within ``timeout`` seconds (a killed process holds its cgroup until it has finished exiting)."""
         deadline = time.monotonic() + timeout
+        self.kill(timeout)
         while True:
             for top in self.folders:
                 if top.is_dir():
