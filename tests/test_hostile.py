@@ -690,6 +690,37 @@ def test_killing_cnnkit_grade_mid_run_leaves_no_process_and_no_folder(tmp_path: 
             assert session is None or not session.exists(), _cgroup_left(session)
 
 
+def test_a_cnnkit_grade_killed_with_sigkill_leaves_its_scratch_folder_to_the_next_one(tmp_path: Path):
+    """SIGKILL cannot be caught: `cnnkit grade` leaves its scratch folder (the copy of the submission, the runs'
+    folders), and its server, seeing its pipe close, kills the runs. The next `cnnkit grade` of this user
+    removes the folder (its lock was freed with the process), and leaves nothing of its own."""
+    _linux_only()
+    fixture = HOSTILE_DIR / "ex1_output_size__grader_killed_midrun.py"
+    submission = build_submission(tmp_path / "submission", {"ex1_output_size": fixture.read_text()})
+    marker = f"sigkill{os.getpid() % 100000}"
+    with private_tmp() as tmp:
+        env = grading_env(tmp, marker, CNNKIT_HOSTILE_SLEEP="1", **BELOW_SOURCE_CHECK)
+        process = subprocess.Popen(cnnkit_grade(str(submission), "--exercise", "ex1_output_size", "--timeout", "5"),
+                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 300
+            while not any(Path(f"/proc/{pid}/comm").read_text().strip() == marker for pid in processes_of(marker)):
+                assert process.poll() is None and time.monotonic() < deadline, "the worker never started"
+                time.sleep(0.2)
+        finally:
+            process.kill()
+            process.wait()
+        assert eventually_none_of(marker, seconds=60) == []
+        reports = tmp / f"cnnkit-reports-{os.geteuid()}"
+        abandoned = [p.name for p in reports.iterdir()]
+        assert len(abandoned) == 1 and abandoned[0].startswith("report-"), abandoned
+        completed = subprocess.run(
+            cnnkit_grade(str(paths.SOLUTIONS_DIR), "--exercise", "ex1_output_size", "--format", "json"),
+            env=grading_env(tmp, marker), capture_output=True, text=True, timeout=600)
+        assert completed.returncode == 0, completed.stderr[-2000:]
+        assert list(reports.iterdir()) == [] and left_in(tmp) == []
+
+
 @pytest.mark.skipif(cgroups.backend() is None, reason="needs writable cgroups (root, v1 or delegated v2)")
 def test_a_run_killed_for_memory_is_a_grader_fault_and_leaves_nothing_behind(tmp_path: Path):
     """The run's cgroup has a memory limit (Limits.run_memory); set far too low, the kernel kills the run: no

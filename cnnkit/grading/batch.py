@@ -14,8 +14,6 @@ student's code can neither read nor rewrite a classmate's files or report.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -27,6 +25,7 @@ from tqdm import tqdm
 from cnnkit import spec
 from cnnkit.grading import reports
 from cnnkit.grading.runner import GraderFault, grade_submission, reports_root, snapshot_submission
+from cnnkit.grading.scratch import scratch_folder
 
 GRADEBOOK = "gradebook.csv"
 
@@ -73,22 +72,19 @@ def grade_class(
     """
     output_dir.mkdir(parents=True, exist_ok=True)
     result = BatchResult()
-    staging = Path(tempfile.mkdtemp(prefix="class-", dir=reports_root()))
-    snapshots = {folder: snapshot_submission(folder, staging / folder.name) for folder in submissions}
     classes = sorted({folder.resolve().parent for folder in submissions})
     deny = [output_dir.resolve(), *classes, *(folder.resolve() for folder in submissions)]
+    with scratch_folder(reports_root(), "class-") as staging:
+        snapshots = {folder: snapshot_submission(folder, staging / folder.name) for folder in submissions}
 
-    def one(folder: Path) -> dict[str, Any]:
-        report = grade(
-            snapshots[folder], public_only=public_only, exercises=exercises, extra_args=extra_args,
-            wall_limit=wall_limit, deny=deny, **({"require_isolation": require_isolation} if require_isolation else {}),
-        )
-        return {**report, "submission": str(folder.resolve())}
+        def one(folder: Path) -> dict[str, Any]:
+            report = grade(
+                snapshots[folder], public_only=public_only, exercises=exercises, extra_args=extra_args,
+                wall_limit=wall_limit, deny=deny, **({"require_isolation": require_isolation} if require_isolation else {}),
+            )
+            return {**report, "submission": str(folder.resolve())}
 
-    try:
         _grade_all(submissions, one, jobs, progress, output_dir, result)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     reports.write_gradebook(output_dir / GRADEBOOK, result.reports, result.errors)
     if page:
         from cnnkit.grading import classreport, report_page  # matplotlib and Jinja2: only once the class is graded

@@ -26,6 +26,7 @@ from typing import Any
 from cnnkit import paths, spec
 from cnnkit.errors import FAULT, CommandError
 from cnnkit.grading import server
+from cnnkit.grading.scratch import scratch_folder
 from cnnkit.sandbox.confine import LEVELS, REQUIRE_ENV
 from cnnkit.sandbox.timeouts import TimeoutMemory
 
@@ -351,7 +352,7 @@ def grade_submission(
         groups: list[list[str] | None] = list(plan_shards(modules, shards))
     else:
         groups = [selected]
-    with tempfile.TemporaryDirectory(prefix="report-", dir=reports) as scratch:
+    with scratch_folder(reports, "report-") as scratch:
         snapshot = snapshot_submission(original, Path(scratch) / "submission")
         denied = [reports, original, *deny]
         variables = _run_variables(env, root, require_isolation)
@@ -435,7 +436,7 @@ def collect_graders(root: Path = paths.ROOT, timeout: float = 600.0) -> list[dic
     """Every grader test case in ``root/graders`` (hidden ones too), in curriculum order, without
     running any: the report's tests, each with ``module``, ``test`` (its function), ``points``
     (the test's worth, shared by its cases) and ``doc``."""
-    with tempfile.TemporaryDirectory(prefix="collect-", dir=reports_root()) as scratch:
+    with scratch_folder(reports_root(), "collect-") as scratch:
         report_path, log_path = Path(scratch) / "report.json", Path(scratch) / "pytest.log"
         command = pytest_command(None, report_path, graders_dir=root / "graders")
         exit_code = run_pytest(command, log_path, cwd=root, env={"CNNKIT_ROOT": str(root)}, wall_limit=timeout,
