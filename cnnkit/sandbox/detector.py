@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
+from types import MappingProxyType, MethodWrapperType
 from typing import Any
 
 import torch
@@ -36,6 +36,9 @@ from cnnkit import spec
 #: Operator namespaces honest code runs (``profiler``: optimizers record their steps); any other is a custom operator.
 TRUSTED_NAMESPACES = frozenset({"aten", "prims", "profiler"})
 _PYTHON_KEY = torch._C.DispatchKey.Python
+#: At most this many torch functions are remembered as cleared (a property's getter, ``Tensor.T.__get__``, is a
+#: new object at every access: never remembered, judged at each call as the rest would be past this bound).
+MAX_CLEARED = 4096
 
 
 class ForbiddenAPIError(RuntimeError):
@@ -230,6 +233,9 @@ class ForbiddenDetector(TorchFunctionMode):
         self.index = -1  # where this mode sits on the function stack while active
         self.watch = OperatorWatch(self) if self.rules.watches_operators else None
         self._sealed = (module, self.rules)  # what ``retargeted`` compares with
+        #: torch functions judged allowed (name, namespace), by identity (no ``__eq__`` or ``__hash__`` of theirs is
+        #: asked): at their next calls only the layers are checked
+        self.cleared: dict[int, Any] = {}
 
     # -- what each layer reports --------------------------------------------------------------
     def forbid(self, call: str) -> None:
@@ -282,11 +288,8 @@ class ForbiddenDetector(TorchFunctionMode):
             return func(*args, **(kwargs or {}))  # the operator layer running an operator it has checked
         self.check_operator_layer()
         rules = self.rules
-        name = _function_name(func)
-        self.check_namespace(func, name)
-        pattern = rules.pattern(name)
-        if pattern is not None:
-            self.forbid(_qualified(func, name) + rules.explain(pattern))
+        if not self.is_cleared(func):
+            self.judge(func)
         if rules.no_autograd and torch._C._functorch.peek_interpreter_stack() is not None:
             self.forbid("torch.func's transforms (jacfwd, jacrev, jvp, vjp, grad, vmap) around your computation")
         histories = input_histories(args, kwargs) if rules.no_autograd else {}
@@ -298,9 +301,24 @@ class ForbiddenDetector(TorchFunctionMode):
         if rules.no_autograd and records_a_graph(result, histories):
             # The engine (``Variable._execution_engine``) and a graph node called directly (``loss.grad_fn(...)``)
             # are no torch functions, but every graph they could run was built by torch functions this mode sees.
-            self.calls.append(f"autograd (a graph recorded through {name}, from inputs with requires_grad)")
+            self.calls.append(f"autograd (a graph recorded through {_function_name(func)}, from inputs with "
+                              "requires_grad)")
             raise ForbiddenAPIError(f"autograd is forbidden in {self.module}")
         return result
+
+    def is_cleared(self, func: Any) -> bool:
+        return self.cleared.get(id(func)) is func
+
+    def judge(self, func: Any) -> None:
+        """A torch function seen for the first time: refused when forbidden or custom, else cleared for later
+        calls (its name and namespace are its own: what was judged once holds for every call)."""
+        name = _function_name(func)
+        self.check_namespace(func, name)
+        pattern = self.rules.pattern(name)
+        if pattern is not None:
+            self.forbid(_qualified(func, name) + self.rules.explain(pattern))
+        if len(self.cleared) < MAX_CLEARED and not isinstance(func, MethodWrapperType):
+            self.cleared[id(func)] = func  # kept alive with it: its id stays its own
 
     # -- entering and leaving -----------------------------------------------------------------
     def __enter__(self) -> ForbiddenDetector:
