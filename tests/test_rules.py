@@ -474,3 +474,27 @@ def test_a_submission_refused_before_it_ran_is_graded_under_required_isolation(t
     assert report["isolation"] is None and report["score"] == 0 < report["max_score"]
     assert {t["status"] for e in report["exercises"] for t in e["tests"]} == {"flagged"}
 
+
+
+def test_a_function_cleared_once_is_remembered_but_a_forbidden_one_is_refused_at_every_call():
+    """The function layer judges a function's name once; what it remembers cannot change a verdict: a forbidden
+    call is refused every time, an allowed one is remembered by identity, a property's getter (a new object at
+    each access) is never remembered, and the memory is bounded."""
+    watched = ForbiddenDetector("ex2_conv2d")
+    for _ in range(3):
+        with pytest.raises(detector.ForbiddenAPIError), watched:
+            F.conv2d(X, W)
+    assert watched.calls == ["torch.conv2d"] * 3
+    with watched:
+        for _ in range(50):
+            X.add(X), X.T, X.sum()
+    assert sorted(f.__name__ for f in watched.cleared.values()) == ["add", "sum"]
+    assert detector.MAX_CLEARED >= 256
+
+
+def test_the_remembered_functions_are_bounded(monkeypatch):
+    monkeypatch.setattr(detector, "MAX_CLEARED", 1)
+    watched = ForbiddenDetector("ex1_output_size")
+    with watched:
+        X.add(X), X.sum(), X.mean()
+    assert len(watched.cleared) == 1
