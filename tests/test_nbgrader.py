@@ -75,8 +75,7 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = {a: nbformat.read(course / "source" / a / f"{a}.ipynb", 4) for a in ASSIGNMENTS}
     release = {a: nbformat.read(course / "release" / a / f"{a}.ipynb", 4) for a in ASSIGNMENTS}
     for assignment in ASSIGNMENTS:
-        cells = source[assignment].cells
-        reference = {_grade_id(c): c.source for c in cells if c.metadata.get("nbgrader", {}).get("solution")}
+        reference = solution_code(source[assignment])
         submit(course, "full", assignment, with_code(release[assignment], reference))
         submit(course, "stubs", assignment, release[assignment])
     submit(course, "tamper", "ex1_output_size", tampered(source["ex1_output_size"], release["ex1_output_size"]))
@@ -134,6 +133,20 @@ def patched_check(released: nbformat.NotebookNode) -> nbformat.NotebookNode:
     code_id = "ex1_output_size__code"
     stub = next(c.source for c in released.cells if _grade_id(c) == code_id)
     return with_code(released, {code_id: stub + PATCH_CHECK})
+
+
+def score_of(course: Path, assignment: str, student: str) -> tuple[float, float]:
+    """(score, max score) of one autograded submission, from the course's gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission(assignment, student)
+        return submission.score, submission.max_score
+
+
+def solution_code(notebook: nbformat.NotebookNode) -> dict[str, str]:
+    """The source notebook's solution cells by grade id: what a student who solved everything hands in."""
+    return {_grade_id(c): c.source for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution")}
 
 
 def scores(course: Path, student: str) -> dict[str, tuple[float, float]]:
@@ -254,7 +267,7 @@ def own_cnn_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     nbgrader(course, "generate_assignment", OWN_CNN, "--force")
     source = nbformat.read(course / "source" / OWN_CNN / f"{OWN_CNN}.ipynb", 4)
     release = nbformat.read(course / "release" / OWN_CNN / f"{OWN_CNN}.ipynb", 4)
-    reference = {_grade_id(c): c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")}
+    reference = solution_code(source)
     given = {f"{module}__code" for module in spec.exercise(OWN_CNN).given_code}
     submit(course, "full", OWN_CNN, with_code(release, reference))
     submit(course, "earlier", OWN_CNN, with_code(release, {k: v for k, v in reference.items() if k in given}))
@@ -263,14 +276,6 @@ def own_cnn_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     TIMINGS[OWN_CNN] = time.perf_counter() - started
     print("autograde wall time per assignment, all its students (s):", {k: round(v, 1) for k, v in TIMINGS.items()})
     return course
-
-
-def _own_cnn_scores(course: Path, student: str) -> tuple[float, float]:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        submission = gradebook.find_submission(OWN_CNN, student)
-        return submission.score, submission.max_score
 
 
 def test_own_cnn_notebook_holds_the_earlier_modules_without_their_checks(own_cnn_course: Path):
@@ -292,7 +297,7 @@ def test_own_cnn_notebook_holds_the_earlier_modules_without_their_checks(own_cnn
 
 
 def test_own_cnn_reference_notebook_gets_full_marks(own_cnn_course: Path):
-    score, max_score = _own_cnn_scores(own_cnn_course, "full")
+    score, max_score = score_of(own_cnn_course, OWN_CNN, "full")
     from cnnkit import spec
 
     assert score == max_score == pytest.approx(spec.exercise(OWN_CNN).points)
@@ -300,7 +305,7 @@ def test_own_cnn_reference_notebook_gets_full_marks(own_cnn_course: Path):
 
 def test_own_cnn_earlier_work_alone_scores_zero(own_cnn_course: Path):
     """The pasted earlier modules earn nothing here (they are graded in their own notebooks)."""
-    score, max_score = _own_cnn_scores(own_cnn_course, "earlier")
+    score, max_score = score_of(own_cnn_course, OWN_CNN, "earlier")
     assert score == 0 and max_score > 0
 
 
@@ -467,7 +472,7 @@ def troubleshooting_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     nbgrader(course, "generate_assignment", TROUBLESHOOTING, "--force")
     source = nbformat.read(course / "source" / TROUBLESHOOTING / f"{TROUBLESHOOTING}.ipynb", 4)
     release = nbformat.read(course / "release" / TROUBLESHOOTING / f"{TROUBLESHOOTING}.ipynb", 4)
-    reference = {_grade_id(c): c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")}
+    reference = solution_code(source)
     submit(course, "full", TROUBLESHOOTING, with_code(release, reference))
     submit(course, "stubs", TROUBLESHOOTING, release)
     started = time.perf_counter()
@@ -475,14 +480,6 @@ def troubleshooting_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     TIMINGS[TROUBLESHOOTING] = time.perf_counter() - started
     print("autograde wall time per assignment, all its students (s):", {k: round(v, 1) for k, v in TIMINGS.items()})
     return course
-
-
-def _troubleshooting_scores(course: Path, student: str) -> tuple[float, float]:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        submission = gradebook.find_submission(TROUBLESHOOTING, student)
-        return submission.score, submission.max_score
 
 
 def test_troubleshooting_notebook_releases_stubs_and_its_checks(troubleshooting_course: Path):
@@ -497,7 +494,7 @@ def test_troubleshooting_notebook_releases_stubs_and_its_checks(troubleshooting_
 def test_troubleshooting_notebook_reference_full_marks_stubs_zero(troubleshooting_course: Path):
     from cnnkit import spec
 
-    score, max_score = _troubleshooting_scores(troubleshooting_course, "full")
+    score, max_score = score_of(troubleshooting_course, TROUBLESHOOTING, "full")
     assert score == max_score == pytest.approx(spec.exercise(TROUBLESHOOTING).points)
-    score, max_score = _troubleshooting_scores(troubleshooting_course, "stubs")
+    score, max_score = score_of(troubleshooting_course, TROUBLESHOOTING, "stubs")
     assert score == 0 and max_score == pytest.approx(spec.exercise(TROUBLESHOOTING).points)
